@@ -1,0 +1,22 @@
+"""What is kept: typed tables, money, sessions and migrations."""
+
+from models.base import Base
+from models.journal import AuditEvent, OutboxMessage
+from models.people import City, Person, Programme, ProgrammeVersion, RoleAssignment
+from models.records import ChecklistTick, Grant, Plan, Report, Tranche
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "ChecklistTick",
+    "City",
+    "Grant",
+    "OutboxMessage",
+    "Person",
+    "Plan",
+    "Programme",
+    "ProgrammeVersion",
+    "Report",
+    "RoleAssignment",
+    "Tranche",
+]

@@ -1,0 +1,101 @@
+"""Guards of the city journey: each says, in plain words, why a change cannot happen yet."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from states.definition import Facts, join_labels
+
+
+def onboarding_complete(f: Facts) -> str | None:
+    """Onboarding ends only when every objective of the checklist is met."""
+    missing = [label for key, label in f.onboarding_items.items() if key not in f.onboarding_done]
+    if missing:
+        return f"Onboarding is not complete: still to do: {join_labels(missing)}."
+    return None
+
+
+def objective_open(f: Facts) -> str | None:
+    """An objective can be ticked once, and only if the programme's checklist has it."""
+    item = str(f.data.get("item", ""))
+    if item not in f.onboarding_items:
+        known = join_labels(sorted(f.onboarding_items))
+        return f"'{item}' is not an onboarding objective of this programme (known: {known})."
+    if item in f.onboarding_done:
+        return f"The objective '{f.onboarding_items[item]}' is already ticked."
+    return None
+
+
+def coach_assigned(f: Facts) -> str | None:
+    """A plan is reviewed by a coach, so one must be assigned before it is submitted."""
+    if f.coach is None:
+        return "No coach is assigned to this city yet; the secretariat must assign one first."
+    return None
+
+
+def not_the_plan_submitter(f: Facts) -> str | None:
+    """Four-eyes: who submitted the plan never reviews it."""
+    if f.plan_submitted_by is not None and f.plan_submitted_by == f.actor:
+        return "You submitted this plan, so someone else must review it (four-eyes rule)."
+    return None
+
+
+def within_ceiling(f: Facts) -> str | None:
+    """A grant is awarded in a currency the programme has a ceiling for, and stays under it."""
+    currency = str(f.data.get("currency", ""))
+    amount = f.data.get("amount")
+    if currency not in f.ceilings:
+        allowed = join_labels(sorted(f.ceilings)) or "none"
+        return f"The programme sets no grant ceiling in {currency}; grants may be in: {allowed}."
+    if isinstance(amount, Decimal) and amount > f.ceilings[currency]:
+        return f"{amount} {currency} is above the programme's ceiling of {f.ceilings[currency]} {currency}."
+    return None
+
+
+def report_to_submit(f: Facts) -> str | None:
+    """A report is submitted only when one is due or was sent back for changes."""
+    if f.report_to_submit is None:
+        return "No report is due from this city right now."
+    return None
+
+
+def report_awaiting_review(f: Facts) -> str | None:
+    """Only a submitted report can be approved or sent back."""
+    if f.report_submitted_by is None:
+        return "No submitted report is waiting for review."
+    return None
+
+
+def not_the_report_submitter(f: Facts) -> str | None:
+    """Four-eyes: who submitted the report never approves it."""
+    if f.report_submitted_by is not None and f.report_submitted_by == f.actor:
+        return "You submitted this report, so someone else must review it (four-eyes rule)."
+    return None
+
+
+def no_report_open(f: Facts) -> str | None:
+    """One periodic report at a time, and none left hanging when the final phase starts."""
+    if f.report_to_submit is not None or f.report_submitted_by is not None:
+        return "A report is still open for this city; it must be approved first."
+    return None
+
+
+def tranche_eligible(f: Facts) -> str | None:
+    """Finance pays a tranche only once its condition is met."""
+    if f.tranches_eligible == 0:
+        return "No tranche is eligible for payment: its condition is not met yet."
+    return None
+
+
+def final_report_approved(f: Facts) -> str | None:
+    """The journey closes on an approved final report."""
+    if not f.final_report_approved:
+        return "The final report has not been approved yet."
+    return None
+
+
+def all_tranches_paid(f: Facts) -> str | None:
+    """The journey closes only when the city has received all it was awarded."""
+    if f.tranches_unpaid:
+        return f"{f.tranches_unpaid} tranche(s) of the grant are still unpaid."
+    return None

@@ -1,0 +1,112 @@
+"""One transitions.Machine per lifecycle, built once from the data; records are bound per change."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from transitions import EventData, Machine, MachineError
+
+from states.definition import RETURN, Facts, Lifecycle, Tag, TransitionDef, check
+
+
+class NotAllowedHere(Exception):
+    """The trigger does not exist from the record's current state."""
+
+
+@dataclass
+class Binding:
+    """The record as the machine sees it, for the length of one change."""
+
+    state: str
+    paused_from: str | None = None
+    facts: Facts | None = None
+    refusals: list[str] = field(default_factory=list)
+
+
+def _guards_pass(transition: TransitionDef, event: EventData) -> bool:
+    """Run the declared guards; a binding without facts is a replay and skips them."""
+    binding: Binding = event.model
+    if binding.facts is None:
+        return True
+    binding.refusals = check(transition, binding.facts)
+    return not binding.refusals
+
+
+def _returns_to(dest: str, event: EventData) -> bool:
+    """A resume goes only to the state the record was paused from."""
+    binding: Binding = event.model
+    return binding.paused_from == dest
+
+
+def _remember_pause(event: EventData) -> None:
+    """Keep where a paused record came from; forget it when the record leaves the pause."""
+    binding: Binding = event.model
+    source, dest = event.transition.source, event.transition.dest
+    if dest is None:
+        return
+    if Tag.PAUSED in event.machine.tags[dest]:
+        binding.paused_from = source
+    elif Tag.PAUSED in event.machine.tags[source]:
+        binding.paused_from = None
+
+
+class LifecycleMachine:
+    """A lifecycle's single transitions.Machine, and the one way to move a record through it."""
+
+    def __init__(self, lifecycle: Lifecycle) -> None:
+        self.lifecycle = lifecycle
+        self._lock = threading.Lock()
+        resumable = [s.name for s in lifecycle.states if Tag.PAUSED not in s.tags and Tag.TERMINAL not in s.tags]
+        specs: list[dict[str, Any]] = []
+        for t in lifecycle.transitions:
+            guards = _bind(_guards_pass, t)
+            if t.dest == RETURN:
+                specs += [
+                    {"trigger": t.trigger, "source": list(t.sources), "dest": d, "conditions": [_bind(_returns_to, d), guards]}
+                    for d in resumable
+                ]
+            else:
+                specs.append({"trigger": t.trigger, "source": list(t.sources), "dest": t.dest, "conditions": [guards]})
+        self.machine = Machine(
+            model=None,
+            states=[s.name for s in lifecycle.states],
+            transitions=specs,
+            initial=lifecycle.initial,
+            auto_transitions=False,
+            send_event=True,
+            after_state_change=[_remember_pause],
+        )
+        self.machine.tags = {s.name: s.tags for s in lifecycle.states}
+
+    def fire(self, binding: Binding, trigger: str) -> bool:
+        """Pull trigger on binding; False when a guard refused (reasons in binding.refusals)."""
+        if trigger not in self.machine.events:
+            raise NotAllowedHere(f"'{trigger}' is not a trigger of the {self.lifecycle.name} lifecycle")
+        with self._lock:
+            self.machine.add_model(binding, initial=binding.state)
+        try:
+            return bool(binding.trigger(trigger))
+        except MachineError as exc:
+            raise NotAllowedHere(
+                f"'{trigger}' is not possible while the {self.lifecycle.name} is {binding.state}"
+            ) from exc
+        finally:
+            with self._lock:
+                self.machine.remove_model(binding)
+
+    def step(self, state: str, trigger: str) -> str:
+        """The state a record with no guards to satisfy reaches (for the small lifecycles)."""
+        binding = Binding(state=state)
+        self.fire(binding, trigger)
+        return binding.state
+
+
+def _bind(func: Any, arg: Any) -> Any:
+    """A condition callable with its first argument fixed (transitions passes only the event)."""
+
+    def condition(event: EventData) -> bool:
+        return bool(func(arg, event))
+
+    return condition
