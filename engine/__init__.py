@@ -1,1 +1,17 @@
-"""placeholder"""
+"""The one door: every change to a city passes here (act), and nothing else writes a state."""
+
+from engine.act import ActResult, Option, act
+from engine.errors import BadInput, Conflict, InvalidData, JalonError, NotFound, Problem, Refused
+
+__all__ = [
+    "ActResult",
+    "BadInput",
+    "Conflict",
+    "InvalidData",
+    "JalonError",
+    "NotFound",
+    "Option",
+    "Problem",
+    "Refused",
+    "act",
+]

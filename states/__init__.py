@@ -1,6 +1,15 @@
 """What may happen: every lifecycle as data, and the one machine built from each."""
 
-from states.definition import Facts, FieldDef, FieldKind, Lifecycle, Role, StateDef, Tag, TransitionDef
+from states.definition import (
+    Facts,
+    FieldDef,
+    FieldKind,
+    Lifecycle,
+    Role,
+    StateDef,
+    Tag,
+    TransitionDef,
+)
 from states.lifecycle import CITY_JOURNEY
 from states.machine import Binding, LifecycleMachine, NotAllowedHere
 from states.records import REPORT_LIFECYCLE, TRANCHE_LIFECYCLE

@@ -66,7 +66,7 @@ class Facts:
     """What guards may know about a city at the moment of a change, gathered by the engine."""
 
     actor: str
-    data: Mapping[str, object] = field(default_factory=dict)
+    data: Mapping[str, object] | None = None  # None: values not given yet, data guards wait
     onboarding_items: Mapping[str, str] = field(default_factory=dict)
     onboarding_done: frozenset[str] = frozenset()
     coach: str | None = None

@@ -17,6 +17,8 @@ def onboarding_complete(f: Facts) -> str | None:
 
 def objective_open(f: Facts) -> str | None:
     """An objective can be ticked once, and only if the programme's checklist has it."""
+    if f.data is None:
+        return None if set(f.onboarding_items) - f.onboarding_done else "Every objective is ticked."
     item = str(f.data.get("item", ""))
     if item not in f.onboarding_items:
         known = join_labels(sorted(f.onboarding_items))
@@ -42,6 +44,8 @@ def not_the_plan_submitter(f: Facts) -> str | None:
 
 def within_ceiling(f: Facts) -> str | None:
     """A grant is awarded in a currency the programme has a ceiling for, and stays under it."""
+    if f.data is None:
+        return None
     currency = str(f.data.get("currency", ""))
     amount = f.data.get("amount")
     if currency not in f.ceilings:

@@ -9,6 +9,7 @@ from states.definition import (
     RETURN,
     FieldDef,
     FieldKind,
+    Guard,
     Lifecycle,
     Role,
     StateDef,
@@ -76,7 +77,7 @@ def _t(
     dest: str | None,
     label: str,
     roles: set[Role],
-    guards: tuple[g.Guard, ...] = (),
+    guards: tuple[Guard, ...] = (),
     needs: tuple[FieldDef, ...] = (),
 ) -> TransitionDef:
     """Shorthand that keeps the table below one line per idea."""
@@ -99,7 +100,13 @@ TRANSITIONS: Final = (
             CURRENCY,
         ),
     ),
-    _t("record_first_payment", AWAITING_FIRST_PAYMENT, ONBOARDING, "Record the first transfer", {FIN}),
+    _t(
+        "record_first_payment",
+        AWAITING_FIRST_PAYMENT,
+        ONBOARDING,
+        "Record the first transfer",
+        {FIN},
+    ),
     _t(
         "tick_objective",
         ONBOARDING,
@@ -175,7 +182,14 @@ TRANSITIONS: Final = (
         {SEC},
         needs=(CHANGES,),
     ),
-    _t("reject_plan", INVESTMENT_COMMITTEE, REJECTED, "Record the committee's rejection", {SEC}, needs=(REASON,)),
+    _t(
+        "reject_plan",
+        INVESTMENT_COMMITTEE,
+        REJECTED,
+        "Record the committee's rejection",
+        {SEC},
+        needs=(REASON,),
+    ),
     _t(
         "open_report",
         EXPERIMENTING,
@@ -211,7 +225,14 @@ TRANSITIONS: Final = (
         {COACH, SEC},
         guards=(g.report_awaiting_review, g.not_the_report_submitter),
     ),
-    _t("pay_tranche", FUNDED, None, "Record payment of the next eligible tranche", {FIN}, guards=(g.tranche_eligible,)),
+    _t(
+        "pay_tranche",
+        FUNDED,
+        None,
+        "Record payment of the next eligible tranche",
+        {FIN},
+        guards=(g.tranche_eligible,),
+    ),
     _t(
         "begin_final_report",
         EXPERIMENTING,
@@ -230,7 +251,14 @@ TRANSITIONS: Final = (
     ),
     _t("pause", ACTIVE, PAUSED, "Pause (timers frozen)", {SEC}, needs=(REASON,)),
     _t("resume", PAUSED, RETURN, "Resume where the city left off", {SEC}),
-    _t("withdraw", (*ACTIVE, PAUSED), WITHDRAWN, "Withdraw the city from the programme", {SEC}, needs=(REASON,)),
+    _t(
+        "withdraw",
+        (*ACTIVE, PAUSED),
+        WITHDRAWN,
+        "Withdraw the city from the programme",
+        {SEC},
+        needs=(REASON,),
+    ),
 )
 
 CITY_JOURNEY: Final = Lifecycle(

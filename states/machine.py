@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from transitions import EventData, Machine, MachineError
 
@@ -27,7 +27,7 @@ class Binding:
 
 def _guards_pass(transition: TransitionDef, event: EventData) -> bool:
     """Run the declared guards; a binding without facts is a replay and skips them."""
-    binding: Binding = event.model
+    binding = cast(Binding, event.model)
     if binding.facts is None:
         return True
     binding.refusals = check(transition, binding.facts)
@@ -36,20 +36,23 @@ def _guards_pass(transition: TransitionDef, event: EventData) -> bool:
 
 def _returns_to(dest: str, event: EventData) -> bool:
     """A resume goes only to the state the record was paused from."""
-    binding: Binding = event.model
+    binding = cast(Binding, event.model)
     return binding.paused_from == dest
 
 
-def _remember_pause(event: EventData) -> None:
-    """Keep where a paused record came from; forget it when the record leaves the pause."""
-    binding: Binding = event.model
-    source, dest = event.transition.source, event.transition.dest
-    if dest is None:
-        return
-    if Tag.PAUSED in event.machine.tags[dest]:
-        binding.paused_from = source
-    elif Tag.PAUSED in event.machine.tags[source]:
-        binding.paused_from = None
+def _pause_keeper(paused: frozenset[str]) -> Any:
+    """A callback that keeps where a paused record came from, and forgets it on leaving the pause."""
+
+    def remember(event: EventData) -> None:
+        binding = cast(Binding, event.model)
+        if event.transition is None or event.transition.dest is None:
+            return
+        if event.transition.dest in paused:
+            binding.paused_from = event.transition.source
+        elif event.transition.source in paused:
+            binding.paused_from = None
+
+    return remember
 
 
 class LifecycleMachine:
@@ -64,11 +67,23 @@ class LifecycleMachine:
             guards = _bind(_guards_pass, t)
             if t.dest == RETURN:
                 specs += [
-                    {"trigger": t.trigger, "source": list(t.sources), "dest": d, "conditions": [_bind(_returns_to, d), guards]}
+                    {
+                        "trigger": t.trigger,
+                        "source": list(t.sources),
+                        "dest": d,
+                        "conditions": [_bind(_returns_to, d), guards],
+                    }
                     for d in resumable
                 ]
             else:
-                specs.append({"trigger": t.trigger, "source": list(t.sources), "dest": t.dest, "conditions": [guards]})
+                specs.append(
+                    {
+                        "trigger": t.trigger,
+                        "source": list(t.sources),
+                        "dest": t.dest,
+                        "conditions": [guards],
+                    }
+                )
         self.machine = Machine(
             model=None,
             states=[s.name for s in lifecycle.states],
@@ -76,9 +91,8 @@ class LifecycleMachine:
             initial=lifecycle.initial,
             auto_transitions=False,
             send_event=True,
-            after_state_change=[_remember_pause],
+            after_state_change=[_pause_keeper(frozenset(lifecycle.tagged(Tag.PAUSED)))],
         )
-        self.machine.tags = {s.name: s.tags for s in lifecycle.states}
 
     def fire(self, binding: Binding, trigger: str) -> bool:
         """Pull trigger on binding; False when a guard refused (reasons in binding.refusals)."""
@@ -87,7 +101,7 @@ class LifecycleMachine:
         with self._lock:
             self.machine.add_model(binding, initial=binding.state)
         try:
-            return bool(binding.trigger(trigger))
+            return bool(self.machine.events[trigger].trigger(binding))
         except MachineError as exc:
             raise NotAllowedHere(
                 f"'{trigger}' is not possible while the {self.lifecycle.name} is {binding.state}"

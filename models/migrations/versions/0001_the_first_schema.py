@@ -58,9 +58,7 @@ def upgrade() -> None:
             name=op.f("fk_programme_versions_programme_id_programmes"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_programme_versions")),
-        sa.UniqueConstraint(
-            "programme_id", "number", name=op.f("uq_programme_versions_programme_id")
-        ),
+        sa.UniqueConstraint("programme_id", "number", name=op.f("uq_programme_versions_programme_id")),
     )
     op.create_table(
         "cities",
@@ -83,9 +81,7 @@ def upgrade() -> None:
             ["programme_versions.id"],
             name=op.f("fk_cities_definition_id_programme_versions"),
         ),
-        sa.ForeignKeyConstraint(
-            ["programme_id"], ["programmes.id"], name=op.f("fk_cities_programme_id_programmes")
-        ),
+        sa.ForeignKeyConstraint(["programme_id"], ["programmes.id"], name=op.f("fk_cities_programme_id_programmes")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cities")),
         sa.UniqueConstraint("code", name=op.f("uq_cities_code")),
     )
@@ -113,12 +109,8 @@ def upgrade() -> None:
         ),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["actor_id"], ["people.id"], name=op.f("fk_audit_events_actor_id_people")
-        ),
-        sa.ForeignKeyConstraint(
-            ["city_id"], ["cities.id"], name=op.f("fk_audit_events_city_id_cities")
-        ),
+        sa.ForeignKeyConstraint(["actor_id"], ["people.id"], name=op.f("fk_audit_events_actor_id_people")),
+        sa.ForeignKeyConstraint(["city_id"], ["cities.id"], name=op.f("fk_audit_events_city_id_cities")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
         sa.UniqueConstraint("city_id", "seq", name=op.f("uq_audit_events_city_id")),
     )
@@ -129,12 +121,8 @@ def upgrade() -> None:
         sa.Column("item", sa.String(length=64), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("done_by", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["city_id"], ["cities.id"], name=op.f("fk_checklist_ticks_city_id_cities")
-        ),
-        sa.ForeignKeyConstraint(
-            ["done_by"], ["people.id"], name=op.f("fk_checklist_ticks_done_by_people")
-        ),
+        sa.ForeignKeyConstraint(["city_id"], ["cities.id"], name=op.f("fk_checklist_ticks_city_id_cities")),
+        sa.ForeignKeyConstraint(["done_by"], ["people.id"], name=op.f("fk_checklist_ticks_done_by_people")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_checklist_ticks")),
         sa.UniqueConstraint("city_id", "item", name=op.f("uq_checklist_ticks_city_id")),
     )
@@ -149,13 +137,9 @@ def upgrade() -> None:
         sa.Column("awarded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("awarded_by", sa.Integer(), nullable=False),
         sa.CheckConstraint("amount_minor > 0", name=op.f("ck_grants_amount_positive")),
-        sa.CheckConstraint(
-            "paid_minor <= amount_minor", name=op.f("ck_grants_paid_within_awarded")
-        ),
+        sa.CheckConstraint("paid_minor <= amount_minor", name=op.f("ck_grants_paid_within_awarded")),
         sa.CheckConstraint("paid_minor >= 0", name=op.f("ck_grants_paid_not_negative")),
-        sa.ForeignKeyConstraint(
-            ["awarded_by"], ["people.id"], name=op.f("fk_grants_awarded_by_people")
-        ),
+        sa.ForeignKeyConstraint(["awarded_by"], ["people.id"], name=op.f("fk_grants_awarded_by_people")),
         sa.ForeignKeyConstraint(["city_id"], ["cities.id"], name=op.f("fk_grants_city_id_cities")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_grants")),
     )
@@ -182,9 +166,7 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["city_id"], ["cities.id"], name=op.f("fk_outbox_city_id_cities")),
-        sa.ForeignKeyConstraint(
-            ["recipient_id"], ["people.id"], name=op.f("fk_outbox_recipient_id_people")
-        ),
+        sa.ForeignKeyConstraint(["recipient_id"], ["people.id"], name=op.f("fk_outbox_recipient_id_people")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("key", name=op.f("uq_outbox_key")),
     )
@@ -206,9 +188,7 @@ def upgrade() -> None:
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("outcome", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(["city_id"], ["cities.id"], name=op.f("fk_plans_city_id_cities")),
-        sa.ForeignKeyConstraint(
-            ["submitted_by"], ["people.id"], name=op.f("fk_plans_submitted_by_people")
-        ),
+        sa.ForeignKeyConstraint(["submitted_by"], ["people.id"], name=op.f("fk_plans_submitted_by_people")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plans")),
         sa.UniqueConstraint("city_id", "number", name=op.f("uq_plans_city_id")),
     )
@@ -230,12 +210,8 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.Integer(), nullable=True),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["city_id"], ["cities.id"], name=op.f("fk_reports_city_id_cities")),
-        sa.ForeignKeyConstraint(
-            ["decided_by"], ["people.id"], name=op.f("fk_reports_decided_by_people")
-        ),
-        sa.ForeignKeyConstraint(
-            ["submitted_by"], ["people.id"], name=op.f("fk_reports_submitted_by_people")
-        ),
+        sa.ForeignKeyConstraint(["decided_by"], ["people.id"], name=op.f("fk_reports_decided_by_people")),
+        sa.ForeignKeyConstraint(["submitted_by"], ["people.id"], name=op.f("fk_reports_submitted_by_people")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reports")),
         sa.UniqueConstraint("city_id", "kind", "number", name=op.f("uq_reports_city_id")),
     )
@@ -248,12 +224,8 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=32), nullable=False),
         sa.Column("city_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["city_id"], ["cities.id"], name=op.f("fk_role_assignments_city_id_cities")
-        ),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["people.id"], name=op.f("fk_role_assignments_person_id_people")
-        ),
+        sa.ForeignKeyConstraint(["city_id"], ["cities.id"], name=op.f("fk_role_assignments_city_id_cities")),
+        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name=op.f("fk_role_assignments_person_id_people")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_role_assignments")),
     )
     with op.batch_alter_table("role_assignments", schema=None) as batch_op:
@@ -287,12 +259,8 @@ def upgrade() -> None:
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("paid_by", sa.Integer(), nullable=True),
         sa.CheckConstraint("amount_minor > 0", name=op.f("ck_tranches_amount_positive")),
-        sa.ForeignKeyConstraint(
-            ["grant_id"], ["grants.id"], name=op.f("fk_tranches_grant_id_grants")
-        ),
-        sa.ForeignKeyConstraint(
-            ["paid_by"], ["people.id"], name=op.f("fk_tranches_paid_by_people")
-        ),
+        sa.ForeignKeyConstraint(["grant_id"], ["grants.id"], name=op.f("fk_tranches_grant_id_grants")),
+        sa.ForeignKeyConstraint(["paid_by"], ["people.id"], name=op.f("fk_tranches_paid_by_people")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tranches")),
         sa.UniqueConstraint("grant_id", "number", name=op.f("uq_tranches_grant_id")),
     )

@@ -1,0 +1,203 @@
+"""The one door: every change to a city passes through act(), in one transaction, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import audit, effects
+from engine.errors import Conflict, InvalidData, NotFound, Refused
+from engine.facts import gather, roles_elsewhere, roles_of
+from engine.fields import parse_data, parse_email, to_json
+from models import City, OutboxMessage, Person, ProgrammeVersion
+from states import CITY_JOURNEY, CITY_MACHINE, Binding, Facts, Role, TransitionDef
+from states.definition import check, join_labels
+
+
+@dataclass(frozen=True)
+class ActResult:
+    """What a successful act did, as plain values (no ORM objects leave the engine)."""
+
+    city: str
+    trigger: str
+    from_state: str
+    to_state: str
+    version: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Option:
+    """A trigger judged for one person now: allowed with the fields it needs, or refused with why."""
+
+    trigger: str
+    label: str
+    allowed: bool
+    needs: tuple[str, ...] = ()
+    reason: str = ""
+
+
+def aware(at: datetime) -> datetime:
+    """The clock is explicit and must carry its zone."""
+    if at.tzinfo is None:
+        raise InvalidData("The time given has no time zone; Jalon stores and compares UTC.")
+    return at
+
+
+def find_city(s: Session, code: str, *, lock: bool = False) -> City:
+    """The city with this code, locked for update when asked (FOR UPDATE on PostgreSQL)."""
+    query = select(City).where(City.code == code.strip().upper())
+    if lock:
+        query = query.with_for_update()
+    city = s.scalar(query)
+    if city is None:
+        raise NotFound(f"No city with code '{code}'. See `jalon status` for the codes.")
+    return city
+
+
+def find_person(s: Session, email: str) -> Person:
+    """The person with this email."""
+    try:
+        address = parse_email(email)
+    except ValueError as exc:
+        raise InvalidData(f"{exc}.") from None
+    person = s.scalar(select(Person).where(Person.email == address))
+    if person is None:
+        raise NotFound(f"No person with email {address}. See `jalon people import`.")
+    return person
+
+
+def definition_of(s: Session, city: City) -> tuple[dict[str, Any], str]:
+    """The programme definition the city is pinned to, and the label the audit trail records."""
+    row = s.execute(
+        select(ProgrammeVersion.definition, ProgrammeVersion.number).where(ProgrammeVersion.id == city.definition_id)
+    ).one()
+    definition: dict[str, Any] = row[0]
+    return definition, f"{definition['code']} v{row[1]} / {CITY_JOURNEY.version}"
+
+
+def judge(t: TransitionDef, state: str, roles: frozenset[Role], facts: Facts, elsewhere: frozenset[Role]) -> str:
+    """Why this person may not pull t now ('' when they may), state first, then role, then guards."""
+    if state not in t.sources:
+        return f"'{t.trigger}' is not possible while the city is {CITY_JOURNEY.state(state).label.lower()}."
+    if not roles & t.roles:
+        who = join_labels(sorted(r.value.replace("_", " ") for r in t.roles))
+        mine = sorted((elsewhere & t.roles) - roles)
+        if mine:
+            role = mine[0].value.replace("_", " ")
+            return f"You are {role} of another city, not of this one; only this city's {who} may do this."
+        return f"Only the {who} may '{t.trigger}'."
+    return " ".join(check(t, facts))
+
+
+def options(s: Session, city: City, person: Person) -> list[Option]:
+    """Every trigger of the journey judged for this person, on this city, now."""
+    definition, _ = definition_of(s, city)
+    roles = roles_of(s, person.id, city.id)
+    elsewhere = roles_elsewhere(s, person.id, city.id)
+    facts = gather(s, city, definition, person.email, None)
+    result = []
+    for t in CITY_JOURNEY.transitions:
+        reason = judge(t, city.state, roles, facts, elsewhere)
+        needs = tuple(f.name if f.required else f"{f.name}?" for f in t.needs)
+        result.append(Option(t.trigger, t.label, not reason, needs, reason))
+    return result
+
+
+def _alternatives(s: Session, city: City, person: Person, trigger: str) -> list[str]:
+    """What this person could do instead, for the refusal message."""
+    return [o.trigger for o in options(s, city, person) if o.allowed and o.trigger != trigger]
+
+
+def act(
+    sessions: sessionmaker[Session],
+    city: str,
+    trigger: str,
+    actor: str,
+    *,
+    at: datetime,
+    note: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> ActResult:
+    """Move one city by one trigger: lock, check role and guards, write state, audit and outbox, commit once."""
+    at = aware(at)
+    try:
+        t = CITY_JOURNEY.transition(trigger)
+    except KeyError:
+        raise InvalidData(f"'{trigger}' is not a trigger. Triggers: {', '.join(CITY_JOURNEY.triggers)}.") from None
+    values = parse_data(t, data or {})
+    note = note.strip() or None if note else None
+    with sessions.begin() as s:
+        row = find_city(s, city, lock=True)
+        if expected_version is not None and row.version != expected_version:
+            raise Conflict(
+                f"{row.name} changed while you were deciding (it is now at version {row.version}, "
+                f"you saw {expected_version}); look again and retry."
+            )
+        person = find_person(s, actor)
+        definition, definition_version = definition_of(s, row)
+        roles = roles_of(s, person.id, row.id)
+        facts = gather(s, row, definition, person.email, values)
+        reason = judge(t, row.state, roles, facts, roles_elsewhere(s, person.id, row.id))
+        if reason:
+            raise Refused(reason, _alternatives(s, row, person, trigger))
+        binding = Binding(state=row.state, paused_from=row.paused_from, facts=facts)
+        if not CITY_MACHINE.fire(binding, trigger):
+            raise Refused(" ".join(binding.refusals), _alternatives(s, row, person, trigger))
+        effects.apply(s, row, trigger, person, values, definition, at)
+        from_state, old_version = row.state, row.version
+        event = audit.record(
+            s,
+            row,
+            at=at,
+            actor_id=person.id,
+            actor=person.email,
+            trigger=trigger,
+            from_state=from_state,
+            to_state=binding.state,
+            definition_version=definition_version,
+            note=note,
+            data=to_json(values),
+        )
+        moved = cast(
+            CursorResult[Any],
+            s.execute(
+                update(City)
+                .where(City.id == row.id, City.version == old_version)
+                .values(
+                    state=binding.state,
+                    paused_from=binding.paused_from,
+                    state_since=at if binding.state != from_state else row.state_since,
+                    version=old_version + 1,
+                    last_hash=event.hash,
+                )
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        if moved.rowcount != 1:
+            raise Conflict(f"{row.name} was changed by someone else at the same moment; look again and retry.")
+        s.add(
+            OutboxMessage(
+                key=f"event:{row.code}:{event.seq}",
+                kind=f"jalon.city.{trigger}",
+                channel="event",
+                city_id=row.id,
+                payload={
+                    "city": row.code,
+                    "programme": definition["code"],
+                    "from": from_state,
+                    "to": binding.state,
+                    "actor": person.email,
+                    "at": at.isoformat(),
+                },
+                created_at=at,
+                next_attempt_at=at,
+            )
+        )
+    return ActResult(row.code, trigger, from_state, binding.state, old_version + 1, at)
