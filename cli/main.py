@@ -1,0 +1,298 @@
+"""The `jalon` command: the secretariat's and coaches' door to the engine, from a terminal."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+app = typer.Typer(
+    help="Jalon: run a city network's grant and experimentation journey.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+programme_app = typer.Typer(help="The programme file (YAML).", no_args_is_help=True)
+people_app = typer.Typer(help="People and their roles (CSV).", no_args_is_help=True)
+cities_app = typer.Typer(help="Cities of the programme (CSV).", no_args_is_help=True)
+app.add_typer(programme_app, name="programme")
+app.add_typer(people_app, name="people")
+app.add_typer(cities_app, name="cities")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+By = Annotated[str, typer.Option("--by", help="Email of the person acting.")]
+
+
+def now() -> datetime:
+    """The CLI's clock: the real one (engine functions take it explicitly)."""
+    return datetime.now(UTC)
+
+
+def fail(message: str, code: int) -> None:
+    """A clear sentence on stderr and an exit code; never a traceback."""
+    err.print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def friendly() -> Iterator[None]:
+    """Turn every known failure into a sentence and an exit code (2 bad input, 1 refused)."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from engine.errors import JalonError
+
+    try:
+        yield
+    except JalonError as exc:
+        fail(str(exc), exc.exit_code)
+    except (OperationalError, ProgrammingError) as exc:
+        text = str(exc.orig)
+        if "no such table" in text or "does not exist" in text:
+            fail("The database has no Jalon tables yet; run `jalon init` first.", 2)
+        fail(f"The database could not be used: {text.splitlines()[0]}", 2)
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if os.environ.get("JALON_DEBUG"):
+            raise
+        fail(f"unexpected {type(exc).__name__}: {exc} (set JALON_DEBUG=1 to see where)", 70)
+
+
+def sessions() -> sessionmaker[Session]:
+    """Sessions on JALON_DATABASE_URL."""
+    from models.db import make_engine, make_sessions
+    from models.settings import Settings
+
+    return make_sessions(make_engine(Settings().database_url))
+
+
+def emit(data: Any) -> None:
+    """JSON on stdout, dates as ISO text, Decimals as text."""
+    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False, indent=2) + "\n")
+
+
+def guarded(func: Callable[..., None]) -> Callable[..., None]:
+    """Run a command inside friendly()."""
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with friendly():
+            func(*args, **kwargs)
+
+    return run
+
+
+@app.command()
+@guarded
+def init() -> None:
+    """Create or upgrade the database to the newest schema."""
+    from sqlalchemy.engine import make_url
+
+    from models.db import make_engine, upgrade
+    from models.settings import Settings
+
+    url = Settings().database_url
+    upgrade(make_engine(url))
+    out.print(f"Database ready: {make_url(url).render_as_string(hide_password=True)}")
+
+
+@programme_app.command("load")
+@guarded
+def programme_load(file: Path) -> None:
+    """Load a programme file; a changed file becomes the programme's next version."""
+    from engine.programme_file import load
+
+    code, version, new = load(sessions(), file, at=now())
+    out.print(f"Programme {code}: version {version} {'loaded' if new else 'unchanged'}.")
+
+
+@people_app.command("import")
+@guarded
+def people_import(file: Path) -> None:
+    """Import people (columns: email, name, language, roles); all or nothing."""
+    from engine.importers import import_people
+
+    added, updated = import_people(sessions(), file, at=now())
+    out.print(f"People: {added} added, {updated} updated.")
+
+
+@cities_app.command("import")
+@guarded
+def cities_import(
+    file: Path,
+    programme: Annotated[str | None, typer.Option(help="Programme code, when several are loaded.")] = None,
+) -> None:
+    """Import cities (columns: code, name, country, timezone, languages); all or nothing."""
+    from engine.importers import import_cities
+
+    added, updated = import_cities(sessions(), file, at=now(), programme=programme)
+    out.print(f"Cities: {added} added (selected), {updated} updated.")
+
+
+def parse_sets(values: list[str]) -> dict[str, str]:
+    """--set KEY=VALUE pairs as a dict, or a bad-input exit."""
+    data: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            fail(f"--set expects KEY=VALUE, got '{item}'.", 2)
+        data[key.strip()] = value
+    return data
+
+
+@app.command("act")
+@guarded
+def act_cmd(
+    city: str,
+    trigger: str,
+    by: By,
+    note: Annotated[str | None, typer.Option(help="A note kept in the city's history.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="A field the trigger needs: KEY=VALUE.")] = None,
+    expect_version: Annotated[int | None, typer.Option(help="Refuse if the city moved past this version.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Pull a trigger on a city (see `jalon can CITY --by EMAIL` for what you may do)."""
+    from engine import act
+
+    data = parse_sets(set_ or [])
+    result = act(sessions(), city, trigger, by, at=now(), note=note, data=data, expected_version=expect_version)
+    if as_json:
+        emit(result.__dict__)
+        return
+    moved = f"{result.from_state} → {result.to_state}" if result.from_state != result.to_state else result.to_state
+    out.print(f"{result.city}: {trigger} done ({moved}), version {result.version}.")
+
+
+@app.command()
+@guarded
+def can(city: str, by: By, as_json: JsonFlag = False) -> None:
+    """What this person may do on this city now, and why not the rest."""
+    from engine.queries import can as judge
+
+    opts = judge(sessions(), city, by)
+    allowed = [o for o in opts if o.allowed]
+    refused = [o for o in opts if not o.allowed]
+    if as_json:
+        emit(
+            {
+                "allowed": [{"trigger": o.trigger, "label": o.label, "needs": list(o.needs)} for o in allowed],
+                "refused": [{"trigger": o.trigger, "reason": o.reason} for o in refused],
+            }
+        )
+        return
+    table = Table("trigger", "what it does", "needs (? = optional)", title=f"{by} may now, on {city.upper()}")
+    for o in allowed:
+        table.add_row(o.trigger, o.label, ", ".join(o.needs) or "—")
+    out.print(table if allowed else f"{by} may do nothing on {city.upper()} now.")
+    blocked = [o for o in refused if "is not possible while" not in o.reason]
+    if blocked:
+        why = Table("trigger", "why not", title="Possible at this stage, but not for you now")
+        for o in blocked:
+            why.add_row(o.trigger, o.reason)
+        out.print(why)
+
+
+@app.command()
+@guarded
+def status(as_json: JsonFlag = False) -> None:
+    """One row per city: code, stage, since when, deadline when known."""
+    from engine.queries import status as board
+
+    rows = board(sessions())
+    if as_json:
+        emit([{"city": r.city, **{k: v for k, v in r.__dict__.items() if k != "city"}} for r in rows])
+        return
+    table = Table("city", "name", "stage", "since", "deadline", "coach")
+    for r in rows:
+        deadline = r.deadline.date().isoformat() if r.deadline else "—"
+        table.add_row(r.city, r.name, r.label, r.since.date().isoformat(), deadline, r.coach or "—")
+    out.print(table)
+
+
+@app.command()
+@guarded
+def history(city: str, as_json: JsonFlag = False) -> None:
+    """A city's audit trail, oldest first."""
+    from engine.queries import history as trail
+
+    entries = trail(sessions(), city)
+    if as_json:
+        emit(
+            [
+                {
+                    "seq": e.seq,
+                    "at": e.at.isoformat(),
+                    "by": e.by,
+                    "trigger": e.trigger,
+                    "from": e.from_state,
+                    "to": e.to_state,
+                    "note": e.note,
+                    "data": e.data,
+                }
+                for e in entries
+            ]
+        )
+        return
+    table = Table("#", "at (UTC)", "by", "trigger", "from → to", "note")
+    for e in entries:
+        table.add_row(
+            str(e.seq),
+            e.at.strftime("%Y-%m-%d %H:%M"),
+            e.by,
+            e.trigger,
+            f"{e.from_state or '∅'} → {e.to_state}",
+            e.note or "",
+        )
+    out.print(table)
+
+
+@app.command()
+@guarded
+def verify(as_json: JsonFlag = False) -> None:
+    """Check the audit trail: hash chain intact, and replaying it lands every city where it is."""
+    from engine.audit import replay
+    from engine.audit import verify as chain
+
+    with sessions()() as s:
+        findings = [str(f) for f in chain(s) + replay(s)]
+    if as_json:
+        emit({"ok": not findings, "findings": findings})
+    else:
+        out.print("\n".join(findings) if findings else "Audit trail intact; replay matches every city.")
+    if findings:
+        raise typer.Exit(1)
+
+
+@app.command()
+def diagram(
+    lifecycle: Annotated[str, typer.Option(help="city, report or tranche.")] = "city",
+) -> None:
+    """Print a lifecycle as a Mermaid state diagram."""
+    from states import CITY_JOURNEY, REPORT_LIFECYCLE, TRANCHE_LIFECYCLE
+    from states.diagram import mermaid
+
+    known = {"city": CITY_JOURNEY, "report": REPORT_LIFECYCLE, "tranche": TRANCHE_LIFECYCLE}
+    if lifecycle not in known:
+        fail(f"'{lifecycle}' is not a lifecycle; choose city, report or tranche.", 2)
+    sys.stdout.write(mermaid(known[lifecycle]))
+
+
+def run() -> None:
+    """Entry point of the `jalon` script."""
+    app()

@@ -1,0 +1,104 @@
+"""Who is who in the sample programme, and a clock that moves forward for each act."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import ActResult, act
+from engine.importers import import_cities, import_people
+from engine.programme_file import load
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+SECRETARIAT = "claire.martin@aston.example.org"
+SECRETARIAT_2 = "tom.baker@aston.example.org"
+FINANCE = "ines.diallo@aston.example.org"
+COACH_BKO = "amadou.traore@coach.example.org"  # also NIM, NKC
+COACH_BEN = "leila.benali@coach.example.org"  # BEN, BIZ, SMP
+LEAD_BKO = "fatoumata.keita@bamako.example.org"
+MEMBER_BKO = "moussa.coulibaly@bamako.example.org"
+MAYOR_BKO = "maire@bamako.example.org"
+COMMITTEE_BKO = "ousmane.sidibe@bamako.example.org"
+PARTNER_BKO = "nadia.kone@partner.example.org"
+LEAD_BEN = "youssef.alaoui@benguerir.example.org"
+
+ONBOARDING = [
+    "kickoff_attended",
+    "secretariat_visit",
+    "participation_public",
+    "expectations_defined",
+    "questions_answered",
+]
+PLAN = {
+    "title": "Open data",
+    "hypothesis": "Residents use it",
+    "budget": "40000",
+    "currency": "EUR",
+    "duration_months": "9",
+}
+
+# A happy path through the whole journey, as (trigger, actor, data).
+JOURNEY: list[tuple[str, str, dict[str, Any]]] = [
+    ("confirm", LEAD_BKO, {}),
+    ("send_contract", SECRETARIAT, {}),
+    ("sign_contract", SECRETARIAT, {"amount": "10000", "currency": "EUR"}),
+    ("record_first_payment", FINANCE, {}),
+    *[("tick_objective", SECRETARIAT, {"item": k}) for k in ONBOARDING],
+    ("finish_onboarding", SECRETARIAT, {}),
+    ("submit_plan", LEAD_BKO, PLAN),
+    ("send_to_committee", COACH_BKO, {}),
+    ("approve_grant", SECRETARIAT, {"amount": "40000", "currency": "EUR"}),
+    ("pay_tranche", FINANCE, {}),
+    ("open_report", SECRETARIAT, {}),
+    ("submit_report", LEAD_BKO, {"summary": "First quarter"}),
+    ("approve_report", COACH_BKO, {}),
+    ("pay_tranche", FINANCE, {}),
+    ("begin_final_report", COACH_BKO, {}),
+    ("submit_report", LEAD_BKO, {"summary": "Impact and learning"}),
+    ("approve_report", COACH_BKO, {}),
+    ("pay_tranche", FINANCE, {}),
+    ("complete", SECRETARIAT, {}),
+]
+
+
+@dataclass
+class Network:
+    """The sample programme loaded into a database, with a clock that ticks an hour per act."""
+
+    sessions: sessionmaker[Session]
+    clock: datetime = START
+    results: list[ActResult] = field(default_factory=list)
+
+    def tick(self) -> datetime:
+        """The next moment (acts are ordered in time)."""
+        self.clock += timedelta(hours=1)
+        return self.clock
+
+    def act(self, city: str, trigger: str, by: str, **data: Any) -> ActResult:
+        """engine.act with the network's clock."""
+        result = act(self.sessions, city, trigger, by, at=self.tick(), data=data)
+        self.results.append(result)
+        return result
+
+    def walk(self, city: str, until: str) -> None:
+        """Follow JOURNEY on city until (not including) the step whose trigger is until."""
+        for trigger, by, data in JOURNEY:
+            if trigger == until:
+                return
+            self.act(city, trigger, by, **data)
+        if until != "<end>":
+            raise AssertionError(f"{until} is not in the journey")
+
+
+def load_examples(sessions: sessionmaker[Session], at: datetime = START) -> Network:
+    """Programme, cities and people from examples/, as a newcomer would load them."""
+    load(sessions, EXAMPLES / "programme.yaml", at=at)
+    import_cities(sessions, EXAMPLES / "cities.csv", at=at)
+    import_people(sessions, EXAMPLES / "people.csv", at=at)
+    return Network(sessions, at)
