@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.db import make_engine, upgrade
+from models.db import make_engine, make_sessions, upgrade
 from support import Network, load_examples
 
 os.environ.setdefault("PREFECT_HOME", str(Path(__file__).resolve().parent.parent / "var" / "prefect"))
@@ -45,48 +46,111 @@ def _postgres_or_skip() -> str:
     return POSTGRES_URL
 
 
+def _sqlite(path: Path, *, loaded: bool) -> Engine:
+    """A SQLite file migrated to head by the same code `jalon init` runs, with the examples if asked."""
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    if loaded:
+        load_examples(make_sessions(engine))
+    return engine
+
+
+def _postgres(url: str, schema: str, *, loaded: bool) -> Engine:
+    """A schema of this run's own (runs side by side never meet), migrated to head."""
+    with make_engine(url).begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    upgrade(engine)
+    if loaded:
+        load_examples(make_sessions(engine))
+    return engine
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    """Leave the shared test database as it was."""
+    with make_engine(url).begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+
+
 @pytest.fixture(scope="session")
 def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A SQLite file migrated to head by the same code `jalon init` runs."""
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'jalon.db'}")
-    upgrade(engine)
+    """An empty SQLite database."""
+    engine = _sqlite(tmp_path_factory.mktemp("db") / "empty.db", loaded=False)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_loaded_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A SQLite database holding the sample programme, committed once."""
+    engine = _sqlite(tmp_path_factory.mktemp("db") / "loaded.db", loaded=True)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
-    """The PostgreSQL test database, emptied and migrated to head once per run."""
-    engine = make_engine(_postgres_or_skip())
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
+    """An empty PostgreSQL schema."""
+    url, schema = _postgres_or_skip(), f"run_{os.getpid()}"
+    engine = _postgres(url, schema, loaded=False)
     yield engine
     engine.dispose()
+    _drop_schema(url, schema)
+
+
+@pytest.fixture(scope="session")
+def postgres_loaded_engine() -> Iterator[Engine]:
+    """A PostgreSQL schema holding the sample programme, committed once."""
+    url, schema = _postgres_or_skip(), f"run_{os.getpid()}_loaded"
+    engine = _postgres(url, schema, loaded=True)
+    yield engine
+    engine.dispose()
+    _drop_schema(url, schema)
+
+
+def _backend(request: pytest.FixtureRequest, suffix: str) -> Engine:
+    """The engine for the test's backend parameter; PostgreSQL tests carry the postgres mark."""
+    if request.param == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    return request.getfixturevalue(f"{request.param}_{suffix}")  # type: ignore[no-any-return]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_engine(request: pytest.FixtureRequest) -> Engine:
-    """Each test that asks for a database runs once on each backend."""
-    if request.param == "postgres":
-        request.applymarker(pytest.mark.postgres)
-    return request.getfixturevalue(f"{request.param}_engine")  # type: ignore[no-any-return]
+    """Each test that asks for an empty database runs once on each backend."""
+    return _backend(request, "engine")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def loaded_engine(request: pytest.FixtureRequest) -> Engine:
+    """Each test that asks for the sample programme runs once on each backend."""
+    return _backend(request, "loaded_engine")
+
+
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions inside one outer transaction: the engine's commits become savepoints, all rolled back."""
+    conn = engine.connect()
+    outer = conn.begin()
+    try:
+        yield sessionmaker(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    finally:
+        outer.rollback()
+        conn.close()
 
 
 @pytest.fixture
 def sessions(db_engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """Sessions inside one outer transaction: the engine's commits become savepoints, all rolled back."""
-    conn = db_engine.connect()
-    outer = conn.begin()
-    yield sessionmaker(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    outer.rollback()
-    conn.close()
+    """An empty database; whatever the test writes is rolled back."""
+    with rolled_back(db_engine) as made:
+        yield made
 
 
 @pytest.fixture
-def network(sessions: sessionmaker[Session]) -> Network:
-    """The sample programme loaded, on both backends."""
-    return load_examples(sessions)
+def network(loaded_engine: Engine) -> Iterator[Network]:
+    """The sample programme, on both backends; whatever the test does is rolled back."""
+    with rolled_back(loaded_engine) as made:
+        yield Network(made)
 
 
 @pytest.fixture
