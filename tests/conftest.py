@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import make_engine, make_sessions, upgrade
-from support import Network, load_examples
+from support import Network, load_examples, rolled_back
 
 os.environ.setdefault("PREFECT_HOME", str(Path(__file__).resolve().parent.parent / "var" / "prefect"))
 
@@ -125,18 +124,6 @@ def db_engine(request: pytest.FixtureRequest) -> Engine:
 def loaded_engine(request: pytest.FixtureRequest) -> Engine:
     """Each test that asks for the sample programme runs once on each backend."""
     return _backend(request, "loaded_engine")
-
-
-@contextmanager
-def rolled_back(engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """Sessions inside one outer transaction: the engine's commits become savepoints, all rolled back."""
-    conn = engine.connect()
-    outer = conn.begin()
-    try:
-        yield sessionmaker(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    finally:
-        outer.rollback()
-        conn.close()
 
 
 @pytest.fixture

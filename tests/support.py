@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import ActResult, act
@@ -103,3 +106,30 @@ def load_examples(sessions: sessionmaker[Session], at: datetime = START) -> Netw
     import_cities(sessions, EXAMPLES / "cities.csv", at=at)
     import_people(sessions, EXAMPLES / "people.csv", at=at)
     return Network(sessions, at)
+
+
+# Values each trigger needs, where the happy path in support.JOURNEY does not already give them.
+DATA: dict[str, dict[str, Any]] = {
+    "decline": {"reason": "Elections this year"},
+    "reject_plan": {"reason": "Not an experiment"},
+    "pause": {"reason": "Floods"},
+    "withdraw": {"reason": "Council decision"},
+    "request_plan_changes": {"changes": "Say what you will measure"},
+    "revise_plan": {"changes": "Smaller first step"},
+    "request_report_changes": {"changes": "Add the spending table"},
+    "assign_coach": {"coach": COACH_BEN},
+}
+for _trigger, _by, _data in JOURNEY:
+    DATA.setdefault(_trigger, _data)
+
+
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions inside one outer transaction: the engine's commits become savepoints, all rolled back."""
+    conn = engine.connect()
+    outer = conn.begin()
+    try:
+        yield sessionmaker(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    finally:
+        outer.rollback()
+        conn.close()

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from engine import Refused
 from engine.queries import history, status
 from states import CITY_JOURNEY, Role
 from support import (
-    COACH_BEN,
     COACH_BKO,
     COMMITTEE_BKO,
+    DATA,
     FINANCE,
-    JOURNEY,
     LEAD_BKO,
     MAYOR_BKO,
     MEMBER_BKO,
@@ -35,20 +32,6 @@ HOLDER = {
     Role.COMMITTEE_MEMBER: COMMITTEE_BKO,
     Role.PARTNER: PARTNER_BKO,
 }
-
-# Values each trigger needs, where the happy path in support.JOURNEY does not already give them.
-DATA: dict[str, dict[str, Any]] = {
-    "decline": {"reason": "Elections this year"},
-    "reject_plan": {"reason": "Not an experiment"},
-    "pause": {"reason": "Floods"},
-    "withdraw": {"reason": "Council decision"},
-    "request_plan_changes": {"changes": "Say what you will measure"},
-    "revise_plan": {"changes": "Smaller first step"},
-    "request_report_changes": {"changes": "Add the spending table"},
-    "assign_coach": {"coach": COACH_BEN},
-}
-for _trigger, _by, _data in JOURNEY:
-    DATA.setdefault(_trigger, _data)
 
 # Where in the happy path each trigger becomes possible (walk up to that step).
 READY_AT = {
