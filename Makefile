@@ -10,7 +10,7 @@ export PREFECT_HOME ?= $(CURDIR)/var/prefect
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --config-settings editable_mode=compat -e '.[dev]'
 	touch $(STAMP)
 
 ## The main job: the sample programme walked through the CLI.

@@ -82,9 +82,15 @@ def sessions() -> sessionmaker[Session]:
     return make_sessions(make_engine(Settings().database_url))
 
 
+def _plain(value: object) -> str:
+    """JSON for what json does not know: datetimes and dates as ISO 8601, Decimals as exact text."""
+    isoformat = getattr(value, "isoformat", None)
+    return str(isoformat()) if callable(isoformat) else str(value)
+
+
 def emit(data: Any) -> None:
-    """JSON on stdout, dates as ISO text, Decimals as text."""
-    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False, indent=2) + "\n")
+    """JSON on stdout."""
+    sys.stdout.write(json.dumps(data, default=_plain, ensure_ascii=False, indent=2) + "\n")
 
 
 def guarded(func: Callable[..., None]) -> Callable[..., None]:
@@ -249,16 +255,11 @@ def history(city: str, as_json: JsonFlag = False) -> None:
             ]
         )
         return
-    table = Table("#", "at (UTC)", "by", "trigger", "from → to", "note")
+    table = Table("#", "at (UTC)", "by", "trigger", "from → to", "details")
     for e in entries:
-        table.add_row(
-            str(e.seq),
-            e.at.strftime("%Y-%m-%d %H:%M"),
-            e.by,
-            e.trigger,
-            f"{e.from_state or '∅'} → {e.to_state}",
-            e.note or "",
-        )
+        moved = e.to_state if e.from_state == e.to_state else f"{e.from_state or '∅'} → {e.to_state}"
+        details = "; ".join([*(f"{k}={v}" for k, v in e.data.items()), *([e.note] if e.note else [])])
+        table.add_row(str(e.seq), e.at.strftime("%Y-%m-%d %H:%M"), e.by, e.trigger, moved, details)
     out.print(table)
 
 

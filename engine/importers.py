@@ -18,15 +18,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import audit
 from engine.errors import BadInput, Problem
 from engine.fields import parse_email
-from engine.programme_file import latest_version, timezones
+from engine.programme_file import UNSAFE, languages, latest_version, timezones
 from models import City, OutboxMessage, Person, Programme, RoleAssignment
 from states import CITY_JOURNEY, Role
 from states.definition import CITY_ROLES, GLOBAL_ROLES
 
 MAX_NAME = 200
 MAX_ROWS = 100_000
+MAX_LANGUAGES = 64  # cities.languages holds the codes joined by ','
 CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,15}$")
-UNSAFE = re.compile(r"[<>\x00-\x1f\x7f]")
+NOT_UTF8 = "not UTF-8 text; save the file as UTF-8 CSV"
 
 
 @cache
@@ -34,12 +35,6 @@ def countries() -> frozenset[str]:
     """ISO 3166 alpha-2 codes (Babel's territory list, without regions like '001')."""
     codes = (c for c in Locale("en").territories if isinstance(c, str))
     return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in {"ZZ", "EU", "UN", "EZ", "QO"})
-
-
-@cache
-def languages() -> frozenset[str]:
-    """Two-letter ISO 639-1 language codes Babel knows."""
-    return frozenset(str(c) for c in Locale("en").languages if isinstance(c, str) and len(c) == 2)
 
 
 @dataclass
@@ -58,43 +53,53 @@ class Rows:
         self.problems.append(Problem(self.file, line, field, message))
 
     def read(self, path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-        """(line number, row) for each data row; problems with the file itself are noted."""
+        """(line number, row) for each data row; problems with the file itself are noted.
+
+        Lines are physical lines as an editor shows them: blank lines count, and a row whose quoted value
+        spans several lines is on the line it starts. Bytes that are not UTF-8 are kept (as surrogates)
+        only long enough to say in which row and column they are.
+        """
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")
         except FileNotFoundError:
             self.problem(None, None, "no such file")
             return
-        except UnicodeDecodeError as exc:
-            line = path.read_bytes()[: exc.start].count(b"\n") + 1
-            self.problem(line, None, "not UTF-8 text; save the file as UTF-8 CSV")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header: list[str] | None = None
+        line = end = 0  # where the current row starts, and where the previous one ended
+        try:
+            for values in reader:
+                line, end = end + 1, reader.line_num
+                if any(v.strip() for v in values):
+                    header = [h.strip().lower() for h in values]
+                    break
+        except csv.Error as exc:
+            self.problem(end + 1, None, f"not readable as CSV ({exc})")
             return
-        if not text.strip():
+        if header is None:
             self.problem(None, None, f"the file is empty; expected a header row: {','.join(self.required)}")
             return
-        reader = csv.reader(io.StringIO(text, newline=""))
-        try:
-            header = [h.strip().lower() for h in next(reader)]
-        except csv.Error as exc:
-            self.problem(1, None, f"not readable as CSV ({exc})")
+        if _undecodable(header) is not None:
+            self.problem(line, None, NOT_UTF8)
             return
         for name in self.required:
             if name not in header:
-                self.problem(1, name, "missing column")
+                self.problem(line, name, "missing column")
         for name in header:
             if name not in self.required + self.optional:
                 self.problem(
-                    1,
+                    line,
                     name or "(blank)",
                     f"unknown column; columns are {', '.join(self.required + self.optional)}",
                 )
-        if len(set(header)) != len(header):
-            self.problem(1, None, "a column name appears twice")
+        for name in sorted({h for h in header if h and header.count(h) > 1}):
+            self.problem(line, name, "this column appears twice")
         if self.problems:
             return
-        count, line = 0, 1
+        count = 0
         try:
             for values in reader:
-                line = reader.line_num
+                line, end = end + 1, reader.line_num
                 if not any(v.strip() for v in values):
                     continue
                 count += 1
@@ -102,11 +107,16 @@ class Rows:
                     self.problem(line, None, f"more than {MAX_ROWS} rows")
                     return
                 if len(values) != len(header):
-                    self.problem(line, None, f"has {len(values)} values, the header has {len(header)}")
+                    hint = '; is a quote (") left open?' if end > line else ""
+                    self.problem(line, None, f"has {len(values)} values, the header has {len(header)}{hint}")
+                    continue
+                bad = _undecodable(values)
+                if bad is not None:
+                    self.problem(line, header[bad], NOT_UTF8)
                     continue
                 yield line, {h: v.strip() for h, v in zip(header, values, strict=True)}
         except csv.Error as exc:
-            self.problem(line + 1, None, f"not readable as CSV ({exc})")
+            self.problem(end + 1, None, f"not readable as CSV ({exc})")
         if count == 0 and not self.problems:
             self.problem(None, None, "the file has a header but no rows")
 
@@ -134,6 +144,16 @@ class Rows:
         if not test(value):
             self.problem(line, field, message)
         return value
+
+
+def _undecodable(values: list[str]) -> int | None:
+    """The index of the first value holding bytes that were not UTF-8, if any."""
+    for i, value in enumerate(values):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return i
+    return None
 
 
 def import_cities(
@@ -169,9 +189,11 @@ def import_cities(
             timezones().__contains__,
             f"'{row['timezone']}' is not an IANA time zone (e.g. Africa/Bamako)",
         )
-        langs = [x.strip().lower() for x in re.split(r"[;, ]+", row["languages"]) if x.strip()]
+        langs = list(dict.fromkeys(x.strip().lower() for x in re.split(r"[;, ]+", row["languages"]) if x.strip()))
         if not langs:
             rows.problem(line, "languages", "is empty; give one or more codes, e.g. fr;en")
+        elif len(",".join(langs)) > MAX_LANGUAGES:
+            rows.problem(line, "languages", f"too many languages ({len(langs)}); give the few the city works in")
         for lang in langs:
             rows.check(
                 line,
@@ -305,6 +327,8 @@ def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) 
         seen: dict[str, int] = {}
         for line, row in rows.read(path):
             try:
+                if UNSAFE.search(row["email"]):
+                    raise ValueError("contains markup or control characters; give a plain email address")
                 email = parse_email(row["email"])
             except ValueError as exc:
                 rows.problem(line, "email", str(exc))

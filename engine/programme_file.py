@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
@@ -13,18 +14,50 @@ from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from babel import Locale
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import BadInput, Problem
 from models import Programme, ProgrammeVersion
-from models.money import Money, MoneyError
+from models.money import Money, MoneyError, check_currency
 from states import CITY_JOURNEY
 
+UNSAFE = re.compile(r"[<>\x00-\x1f\x7f]")
+
+
+class At(ValueError):
+    """A refusal about one part of the value checked; where (a list index, a key) extends its location."""
+
+    def __init__(self, message: str, *where: int | str) -> None:
+        super().__init__(message)
+        self.where = where
+
+
+@cache
+def languages() -> frozenset[str]:
+    """Two-letter ISO 639-1 language codes Babel knows."""
+    return frozenset(str(c) for c in Locale("en").languages if isinstance(c, str) and len(c) == 2)
+
+
+def _language(v: str) -> str:
+    """A language code Babel knows, or ValueError."""
+    if v not in languages():
+        raise ValueError(f"'{v}' is not an ISO 639-1 language code")
+    return v
+
+
+def _plain(v: str) -> str:
+    """Text without markup or control characters, or ValueError."""
+    if UNSAFE.search(v):
+        raise ValueError("contains markup or control characters ('<', '>'); give plain text")
+    return v
+
+
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
-Label = Annotated[str, Field(min_length=1, max_length=200)]
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}$"), AfterValidator(_language)]
+Label = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain)]
 
 
 class Strict(BaseModel):
@@ -43,21 +76,25 @@ class Ceiling(Strict):
     """The most a city may be awarded, in one currency."""
 
     amount: Decimal
-    currency: str
+    currency: Annotated[str, AfterValidator(lambda v: v.strip().upper())]  # grants are checked against 'EUR'
 
     @model_validator(mode="after")
     def _money(self) -> Ceiling:
         try:
+            check_currency(self.currency)
+        except MoneyError as exc:
+            raise At(str(exc), "currency") from None
+        try:
             Money.of(self.amount, self.currency)
         except MoneyError as exc:
-            raise ValueError(str(exc)) from None
+            raise At(str(exc), "amount") from None
         return self
 
 
 class TrancheRule(Strict):
     """A share of the grant and the output that releases it."""
 
-    name: Label
+    name: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_plain)]  # tranches.name is 64 long
     share: int = Field(gt=0, le=100)
     when: Literal["award", "first_report_approved", "final_report_approved"]
 
@@ -67,6 +104,16 @@ class GrantRules(Strict):
 
     ceilings: list[Ceiling] = Field(min_length=1)
     tranches: list[TrancheRule] = Field(min_length=1)
+
+    @field_validator("ceilings")
+    @classmethod
+    def _one_per_currency(cls, v: list[Ceiling]) -> list[Ceiling]:
+        seen: set[str] = set()
+        for i, c in enumerate(v):
+            if c.currency in seen:
+                raise At(f"{c.currency} has two ceilings; give one per currency", i, "currency")
+            seen.add(c.currency)
+        return v
 
     @field_validator("tranches")
     @classmethod
@@ -135,33 +182,31 @@ class ProgrammeFile(Strict):
     def _stages(cls, v: dict[str, Timing]) -> dict[str, Timing]:
         for name in v:
             if name not in {s.name for s in CITY_JOURNEY.states}:
-                raise ValueError(f"'{name}' is not a stage of the journey")
+                raise At(f"'{name}' is not a stage of the journey", name)
         return v
 
     @field_validator("onboarding")
     @classmethod
     def _unique(cls, v: list[Objective]) -> list[Objective]:
         keys = [o.key for o in v]
-        for k in keys:
-            if keys.count(k) > 1:
-                raise ValueError(f"objective '{k}' is listed twice")
+        for i, k in enumerate(keys):
+            if k in keys[:i]:
+                raise At(f"objective '{k}' is listed twice", i, "key")
         return v
 
 
 def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """The line of the YAML node at loc (or of its nearest parent that exists)."""
+    """The line of the YAML node at loc (or of its nearest parent that exists); a mapping entry is on its key's line."""
     node, line = root, (root.start_mark.line + 1 if root else None)
     for part in loc:
-        nxt = None
+        entry: tuple[yaml.Node, yaml.Node] | None = None
         if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
-            if nxt is None:
-                nxt = next((k for k, v in node.value if getattr(k, "value", None) == part), None)
+            entry = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            nxt = node.value[part]
-        if nxt is None:
+            entry = (node.value[part], node.value[part])
+        if entry is None:
             break
-        node, line = nxt, nxt.start_mark.line + 1
+        line, node = entry[0].start_mark.line + 1, entry[1]
     return line
 
 
@@ -185,11 +230,13 @@ def parse(path: Path) -> ProgrammeFile:
     """A validated programme file, or BadInput listing every problem with its line and field."""
     file = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise BadInput([Problem(file, None, None, "no such file")]) from None
     except UnicodeDecodeError as exc:
-        raise BadInput([Problem(file, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+        bad_line = data[: exc.start].count(b"\n") + 1
+        raise BadInput([Problem(file, bad_line, None, "not UTF-8 text; save the file as UTF-8")]) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)
@@ -213,7 +260,8 @@ def parse(path: Path) -> ProgrammeFile:
         parsed = ProgrammeFile.model_validate(raw)
     except ValidationError as exc:
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            at = err.get("ctx", {}).get("error")
+            loc = tuple(p for p in err["loc"] if p != "[key]") + (at.where if isinstance(at, At) else ())
             field = ".".join(str(p) for p in loc) or None
             message = re.sub(r"^Value error, ", "", err["msg"])
             if err["type"] == "missing":
