@@ -1,1 +1,1 @@
-"""placeholder"""
+"""Who asks: the `jalon` command."""
