@@ -136,7 +136,7 @@ def populate(engine: Engine, folder: Path, extra: int) -> list[str]:
         return list(conn.scalars(select(CITIES.c.code).order_by(CITIES.c.code)))
 
 
-# --- the two paths --------------------------------------------------------------------------------
+# --- the paths: engine.act, raw Core, prepared Core ----------------------------------------------
 
 
 def engine_runner(engine: Engine) -> Runner:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -49,14 +49,16 @@ def aware(at: datetime) -> datetime:
     return at
 
 
-def find_city(s: Session, code: str, *, lock: bool = False) -> City:
-    """The city with this code, locked for update when asked (FOR UPDATE on PostgreSQL)."""
-    query = select(City).where(City.code == code.strip().upper())
-    if lock:
-        query = query.with_for_update()
-    city = s.scalar(query)
+def no_city(code: str) -> NotFound:
+    """The error for a city code nobody imported."""
+    return NotFound(f"No city with code '{code}'. See `jalon status` for the codes.")
+
+
+def find_city(s: Session, code: str) -> City:
+    """The city with this code, for reading."""
+    city = s.scalar(select(City).where(City.code == code.strip().upper()))
     if city is None:
-        raise NotFound(f"No city with code '{code}'. See `jalon status` for the codes.")
+        raise no_city(code)
     return city
 
 
@@ -72,22 +74,45 @@ def find_person(s: Session, email: str) -> Person:
     return person
 
 
+def _definition(code: str, number: int, definition: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """A definition and the label the audit trail records for it."""
+    return definition, f"{code} v{number} / {CITY_JOURNEY.version}"
+
+
 def definition_of(s: Session, city: City) -> tuple[dict[str, Any], str]:
     """The programme definition the city is pinned to, and the label the audit trail records."""
     row = s.execute(
         select(ProgrammeVersion.definition, ProgrammeVersion.number).where(ProgrammeVersion.id == city.definition_id)
     ).one()
-    definition: dict[str, Any] = row[0]
-    return definition, f"{definition['code']} v{row[1]} / {CITY_JOURNEY.version}"
+    return _definition(row[0]["code"], row[1], row[0])
 
 
-def judge(t: TransitionDef, state: str, roles: frozenset[Role], facts: Facts, elsewhere: frozenset[Role]) -> str:
+def lock_city(s: Session, code: str) -> tuple[City, dict[str, Any], str]:
+    """The city row locked for this change, with its pinned definition, in one round trip."""
+    row = s.execute(
+        select(City, ProgrammeVersion.definition, ProgrammeVersion.number)
+        .join(ProgrammeVersion, ProgrammeVersion.id == City.definition_id)
+        .where(City.code == code.strip().upper())
+        .with_for_update(of=City)
+    ).first()
+    if row is None:
+        raise no_city(code)
+    return row[0], *_definition(row[1]["code"], row[2], row[1])
+
+
+def judge(
+    t: TransitionDef,
+    state: str,
+    roles: frozenset[Role],
+    facts: Facts,
+    elsewhere: Callable[[], frozenset[Role]],
+) -> str:
     """Why this person may not pull t now ('' when they may), state first, then role, then guards."""
     if state not in t.sources:
         return f"'{t.trigger}' is not possible while the city is {CITY_JOURNEY.state(state).label.lower()}."
     if not roles & t.roles:
         who = join_labels(sorted(r.value.replace("_", " ") for r in t.roles))
-        mine = sorted((elsewhere & t.roles) - roles)
+        mine = sorted((elsewhere() & t.roles) - roles)
         if mine:
             role = mine[0].value.replace("_", " ")
             return f"You are {role} of another city, not of this one; only this city's {who} may do this."
@@ -103,7 +128,7 @@ def options(s: Session, city: City, person: Person) -> list[Option]:
     facts = gather(s, city, definition, person.email, None)
     result = []
     for t in CITY_JOURNEY.transitions:
-        reason = judge(t, city.state, roles, facts, elsewhere)
+        reason = judge(t, city.state, roles, facts, lambda: elsewhere)
         needs = tuple(f.name if f.required else f"{f.name}?" for f in t.needs)
         result.append(Option(t.trigger, t.label, not reason, needs, reason))
     return result
@@ -134,17 +159,16 @@ def act(
     values = parse_data(t, data or {})
     note = note.strip() or None if note else None
     with sessions.begin() as s:
-        row = find_city(s, city, lock=True)
+        row, definition, definition_version = lock_city(s, city)
         if expected_version is not None and row.version != expected_version:
             raise Conflict(
                 f"{row.name} changed while you were deciding (it is now at version {row.version}, "
                 f"you saw {expected_version}); look again and retry."
             )
         person = find_person(s, actor)
-        definition, definition_version = definition_of(s, row)
         roles = roles_of(s, person.id, row.id)
         facts = gather(s, row, definition, person.email, values)
-        reason = judge(t, row.state, roles, facts, roles_elsewhere(s, person.id, row.id))
+        reason = judge(t, row.state, roles, facts, lambda: roles_elsewhere(s, person.id, row.id))
         if reason:
             raise Refused(reason, _alternatives(s, row, person, trigger))
         binding = Binding(state=row.state, paused_from=row.paused_from, facts=facts)
@@ -182,6 +206,7 @@ def act(
         )
         if moved.rowcount != 1:
             raise Conflict(f"{row.name} was changed by someone else at the same moment; look again and retry.")
+        s.add(event)  # added after the UPDATE so event and outbox row go out in one flush, at commit
         s.add(
             OutboxMessage(
                 key=f"event:{row.code}:{event.seq}",

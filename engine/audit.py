@@ -67,7 +67,7 @@ def record(
     note: str | None,
     data: dict[str, Any],
 ) -> AuditEvent:
-    """Append the city's next event, chained to its last one (the city row is already locked)."""
+    """The city's next event, chained to its last one (the city row is locked); the caller adds it."""
     seq = city.version + 1
     prev = city.last_hash or GENESIS
     digest = seal(prev, city.code, seq, at, actor, trigger, from_state, to_state, definition_version, note, data)
@@ -86,7 +86,6 @@ def record(
         prev_hash=prev,
         hash=digest,
     )
-    s.add(event)
     return event
 
 

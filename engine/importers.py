@@ -257,6 +257,7 @@ def _joined(s: Session, city: City, at: datetime, definition_version: str, sourc
         note=None,
         data={},
     )
+    s.add(event)
     city.version, city.last_hash = 1, event.hash
     s.add(
         OutboxMessage(
