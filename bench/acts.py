@@ -7,7 +7,7 @@ checkpoints, autovacuum, a busy machine) falls on all alike. The aim: engine.act
 fast as raw Core.
 
 The raw baseline does, per act, in one transaction: SELECT the city (FOR UPDATE on PostgreSQL),
-SELECT the person, SELECT their roles, INSERT the audit event (hash chained with engine.audit.seal),
+SELECT the person, SELECT their roles, INSERT the audit event (hash chained with engine.audit.digest),
 UPDATE the city (version-checked), INSERT the outbox row, COMMIT. It runs twice: "raw" builds its
 statements for each act, as inline Core code would; "prepared" builds them once and only binds
 parameters, the floor of what SQLAlchemy costs. What engine.act reads on top (the pinned programme
@@ -43,7 +43,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from engine import act
-from engine.audit import GENESIS, seal, verify
+from engine.audit import GENESIS, digest, verify
 from engine.importers import import_cities, import_people
 from engine.programme_file import load
 from models import AuditEvent, Base, City, OutboxMessage, Person, ProgrammeVersion, RoleAssignment
@@ -200,7 +200,7 @@ def raw_runner(engine: Engine, *, prepared: bool = False) -> Runner:
             label, programme = labels[city.definition_id]
             seq: int = city.version + 1
             prev: str = city.last_hash or GENESIS
-            digest = seal(prev, city.code, seq, at, person.email, trigger, city.state, to_state, label, None, data)
+            sealed = digest(prev, city.code, seq, at, person.email, trigger, city.state, to_state, label, None, data)
             audit_event = {
                 "city_id": city.id,
                 "seq": seq,
@@ -214,14 +214,14 @@ def raw_runner(engine: Engine, *, prepared: bool = False) -> Runner:
                 "note": None,
                 "data": data,
                 "prev_hash": prev,
-                "hash": digest,
+                "hash": sealed,
             }
             moved_to = {
                 "state": to_state,
                 "paused_from": paused_from,
                 "state_since": at if to_state != city.state else city.state_since,
                 "version": seq,
-                "last_hash": digest,
+                "last_hash": sealed,
             }
             message = {
                 "key": f"event:{city.code}:{seq}",

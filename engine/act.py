@@ -14,7 +14,7 @@ from engine import audit, effects
 from engine.errors import Conflict, InvalidData, NotFound, Refused
 from engine.facts import gather, roles_elsewhere, roles_of
 from engine.fields import parse_data, parse_email, to_json
-from models import City, OutboxMessage, Person, ProgrammeVersion
+from models import City, Person, ProgrammeVersion
 from states import CITY_JOURNEY, CITY_MACHINE, Binding, Facts, Role, TransitionDef
 from states.definition import check, join_labels
 
@@ -176,8 +176,7 @@ def act(
             raise Refused(" ".join(binding.refusals), _alternatives(s, row, person, trigger))
         effects.apply(s, row, trigger, person, values, definition, at)
         from_state, old_version = row.state, row.version
-        event = audit.record(
-            s,
+        event, message = audit.record(
             row,
             at=at,
             actor_id=person.id,
@@ -188,6 +187,7 @@ def act(
             definition_version=definition_version,
             note=note,
             data=to_json(values),
+            programme=definition["code"],
         )
         moved = cast(
             CursorResult[Any],
@@ -206,23 +206,5 @@ def act(
         )
         if moved.rowcount != 1:
             raise Conflict(f"{row.name} was changed by someone else at the same moment; look again and retry.")
-        s.add(event)  # added after the UPDATE so event and outbox row go out in one flush, at commit
-        s.add(
-            OutboxMessage(
-                key=f"event:{row.code}:{event.seq}",
-                kind=f"jalon.city.{trigger}",
-                channel="event",
-                city_id=row.id,
-                payload={
-                    "city": row.code,
-                    "programme": definition["code"],
-                    "from": from_state,
-                    "to": binding.state,
-                    "actor": person.email,
-                    "at": at.isoformat(),
-                },
-                created_at=at,
-                next_attempt_at=at,
-            )
-        )
+        s.add_all((event, message))  # after the UPDATE: the event and its announcement go out in one flush
     return ActResult(row.code, trigger, from_state, binding.state, old_version + 1, at)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import AuditEvent, City
+from models import AuditEvent, City, OutboxMessage
 from states import CITY_JOURNEY, CITY_MACHINE, Binding, NotAllowedHere
 
 GENESIS = "0" * 64
@@ -19,7 +19,7 @@ JOINED = "join"
 """Trigger of a city's first event: it entered the programme (by import), in the initial state."""
 
 
-def seal(
+def digest(
     prev_hash: str,
     city: str,
     seq: int,
@@ -32,29 +32,26 @@ def seal(
     note: str | None,
     data: dict[str, Any],
 ) -> str:
-    """The hash of one event and the one before it; any edit to either changes it."""
+    """SHA-256 over an event's fields and the hash before it; any edit to either changes it."""
     body = json.dumps(
-        [
-            city,
-            seq,
-            at.isoformat(timespec="microseconds"),
-            actor,
-            trigger,
-            from_state,
-            to_state,
-            definition_version,
-            note,
-            data,
-        ],
+        [city, seq, at.isoformat(timespec="microseconds"), actor, trigger, from_state, to_state,
+         definition_version, note, data],
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
-    )
+    )  # fmt: skip
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
+def seal(event: AuditEvent, city: str) -> str:
+    """The hash an event of city must carry."""
+    return digest(
+        event.prev_hash, city, event.seq, event.at, event.actor, event.trigger, event.from_state,
+        event.to_state, event.definition_version, event.note, event.data,
+    )  # fmt: skip
+
+
 def record(
-    s: Session,
     city: City,
     *,
     at: datetime,
@@ -66,14 +63,15 @@ def record(
     definition_version: str,
     note: str | None,
     data: dict[str, Any],
-) -> AuditEvent:
-    """The city's next event, chained to its last one (the city row is locked); the caller adds it."""
-    seq = city.version + 1
-    prev = city.last_hash or GENESIS
-    digest = seal(prev, city.code, seq, at, actor, trigger, from_state, to_state, definition_version, note, data)
+    programme: str,
+) -> tuple[AuditEvent, OutboxMessage]:
+    """The city's next event, chained to its last one (the city row is locked), and its outbox announcement.
+
+    Both are returned unsaved: the caller adds them after moving the city, so they go out in one flush.
+    """
     event = AuditEvent(
         city_id=city.id,
-        seq=seq,
+        seq=city.version + 1,
         at=at,
         actor_id=actor_id,
         actor=actor,
@@ -83,10 +81,20 @@ def record(
         definition_version=definition_version,
         note=note,
         data=data,
-        prev_hash=prev,
-        hash=digest,
+        prev_hash=city.last_hash or GENESIS,
     )
-    return event
+    event.hash = seal(event, city.code)
+    payload = {"city": city.code, "programme": programme, "from": from_state, "to": to_state, "actor": actor}
+    message = OutboxMessage(
+        key=f"event:{city.code}:{event.seq}",
+        kind=f"jalon.city.{trigger}",
+        channel="event",
+        city_id=city.id,
+        payload={**payload, "at": at.isoformat()},
+        created_at=at,
+        next_attempt_at=at,
+    )
+    return event, message
 
 
 @dataclass(frozen=True)
@@ -118,20 +126,7 @@ def verify(s: Session) -> list[Finding]:
                 findings.append(Finding(city.code, e.seq, f"expected event {seq}; one is missing"))
             if e.prev_hash != prev:
                 findings.append(Finding(city.code, e.seq, "does not follow the event before it"))
-            again = seal(
-                e.prev_hash,
-                city.code,
-                e.seq,
-                e.at,
-                e.actor,
-                e.trigger,
-                e.from_state,
-                e.to_state,
-                e.definition_version,
-                e.note,
-                e.data,
-            )
-            if again != e.hash:
+            if seal(e, city.code) != e.hash:
                 findings.append(Finding(city.code, e.seq, "was changed after it was written"))
             prev = e.hash
         if seq != city.version or (city.last_hash or GENESIS) != prev:

@@ -19,7 +19,7 @@ from engine import audit
 from engine.errors import BadInput, Problem
 from engine.fields import parse_email
 from engine.programme_file import UNSAFE, languages, latest_version, timezones
-from models import City, OutboxMessage, Person, Programme, RoleAssignment
+from models import City, Person, Programme, RoleAssignment
 from states import CITY_JOURNEY, Role
 from states.definition import CITY_ROLES, GLOBAL_ROLES
 
@@ -237,15 +237,14 @@ def import_cities(
             )
             s.add(city)
             s.flush()
-            _joined(s, city, at, f"{prog.code} v{version.number} / {CITY_JOURNEY.version}", path.name)
+            _joined(s, city, at, prog.code, f"{prog.code} v{version.number} / {CITY_JOURNEY.version}", path.name)
             added += 1
     return added, updated
 
 
-def _joined(s: Session, city: City, at: datetime, definition_version: str, source: str) -> None:
+def _joined(s: Session, city: City, at: datetime, programme: str, definition_version: str, source: str) -> None:
     """A city's first audit event: it entered the programme, selected."""
-    event = audit.record(
-        s,
+    event, message = audit.record(
         city,
         at=at,
         actor_id=None,
@@ -256,20 +255,10 @@ def _joined(s: Session, city: City, at: datetime, definition_version: str, sourc
         definition_version=definition_version,
         note=None,
         data={},
+        programme=programme,
     )
-    s.add(event)
+    s.add_all((event, message))
     city.version, city.last_hash = 1, event.hash
-    s.add(
-        OutboxMessage(
-            key=f"event:{city.code}:1",
-            kind=f"jalon.city.{audit.JOINED}",
-            channel="event",
-            city_id=city.id,
-            payload={"city": city.code, "from": "", "to": city.state, "at": at.isoformat()},
-            created_at=at,
-            next_attempt_at=at,
-        )
-    )
 
 
 def _programme(s: Session, rows: Rows, code: str | None) -> Programme | None:
@@ -319,11 +308,22 @@ def _roles(rows: Rows, line: int, text: str, cities: dict[str, int]) -> list[tup
     return result
 
 
+def _coaches(s: Session) -> dict[int, str]:
+    """The coach already assigned to each city (one per city), by email."""
+    query = (
+        select(RoleAssignment.city_id, Person.email)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(RoleAssignment.role == Role.COACH.value, RoleAssignment.city_id.is_not(None))
+    )
+    return {city_id: email for city_id, email in s.execute(query) if city_id is not None}
+
+
 def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) -> tuple[int, int]:
     """Add or update people and add their roles: (added, updated). Roles are never removed here."""
     rows = Rows(str(path), ("email", "name"), ("language", "roles"))
     with sessions.begin() as s:
         cities = {code: id_ for code, id_ in s.execute(select(City.code, City.id))}
+        coaches = _coaches(s)
         parsed: list[tuple[str, str, str | None, list[tuple[Role, int | None]]]] = []
         seen: dict[str, int] = {}
         for line, row in rows.read(path):
@@ -347,7 +347,14 @@ def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) 
                     languages().__contains__,
                     f"'{language}' is not an ISO 639-1 language code",
                 )
-            parsed.append((email, name, language, _roles(rows, line, row.get("roles", ""), cities)))
+            roles = _roles(rows, line, row.get("roles", ""), cities)
+            for role, city_id in roles:
+                if role is Role.COACH and city_id is not None:
+                    holder = coaches.setdefault(city_id, email)
+                    if holder != email:
+                        code = next(c for c, i in cities.items() if i == city_id)
+                        rows.problem(line, "roles", f"{code} already has a coach ({holder}); one coach per city")
+            parsed.append((email, name, language, roles))
         if rows.problems:
             raise BadInput(rows.problems)
         added = updated = 0

@@ -68,8 +68,8 @@ class Strict(BaseModel):
 
 @cache
 def timezones() -> frozenset[str]:
-    """Every IANA zone name this Python knows."""
-    return frozenset(available_timezones())
+    """Every IANA zone name this Python knows, without host aliases such as 'localtime' or 'Factory'."""
+    return frozenset(z for z in available_timezones() if "/" in z or z == "UTC")
 
 
 class Ceiling(Strict):

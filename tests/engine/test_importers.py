@@ -536,7 +536,9 @@ def test_reimporting_cities_updates_without_new_events(with_cities: sessionmaker
 # --- people (CSV) ---------------------------------------------------------------------------------------
 
 PEOPLE_HEADER = "email,name,language,roles\n"
-CLAIRE = "claire.martin@aston.example.org,Claire Martin-Dupont,fr,secretariat;coach@BKO\n"  # renamed, one role more
+CLAIRE = (
+    "claire.martin@aston.example.org,Claire Martin-Dupont,fr,secretariat;city_member@BKO\n"  # renamed, one role more
+)
 NEW = "new.person@example.org,New Person,en,city_member@KGL\n"  # someone new
 
 
@@ -729,3 +731,16 @@ def test_the_sample_people_keep_their_accents(with_people: sessionmaker[Session]
     with with_people() as s:
         names = set(s.scalars(select(Person.name)))
     assert {"Inès Diallo", "Maire de Sèmè-Podji", "Leïla Ben Ali", "Président du conseil de Benguerir"} <= names
+
+
+def test_a_second_coach_for_a_city_is_refused(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    load(sessions, EXAMPLES / "programme.yaml", at=AT)
+    import_cities(sessions, EXAMPLES / "cities.csv", at=AT)
+    import_people(sessions, EXAMPLES / "people.csv", at=AT)
+    bad = tmp_path / "more.csv"
+    bad.write_text("email,name,roles\nnew.coach@example.org,New Coach,coach@KLA;coach@STL\n", encoding="utf-8")
+    with pytest.raises(BadInput) as refused:
+        import_people(sessions, bad, at=AT)
+    assert [str(p) for p in refused.value.problems] == [
+        f"{bad}, line 2, field 'roles': KLA already has a coach (grace.nakato@coach.example.org); one coach per city"
+    ]
