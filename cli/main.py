@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -32,8 +33,9 @@ app.add_typer(programme_app, name="programme")
 app.add_typer(people_app, name="people")
 app.add_typer(cities_app, name="cities")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# No markup: notes, names and reasons are people's text, printed as typed (a '[x]' stays '[x]').
+out = Console(highlight=False, markup=False)
+err = Console(stderr=True, highlight=False, markup=False)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 By = Annotated[str, typer.Option("--by", help="Email of the person acting.")]
@@ -46,26 +48,27 @@ def now() -> datetime:
 
 def fail(message: str, code: int) -> None:
     """A clear sentence on stderr and an exit code; never a traceback."""
-    err.print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    err.print(Text("error:", style="red"), Text(message), soft_wrap=True)
     raise typer.Exit(code)
 
 
 @contextmanager
 def friendly() -> Iterator[None]:
     """Turn every known failure into a sentence and an exit code (2 bad input, 1 refused)."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from sqlalchemy.exc import DBAPIError
 
+    from engine.database import shown_url
     from engine.errors import JalonError
 
     try:
         yield
     except JalonError as exc:
         fail(str(exc), exc.exit_code)
-    except (OperationalError, ProgrammingError) as exc:
-        text = str(exc.orig)
-        if "no such table" in text or "does not exist" in text:
+    except DBAPIError as exc:  # only the driver's first line: never the SQL and its parameters
+        text = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        if "no such table" in text or type(exc.orig).__name__ == "UndefinedTable":
             fail("The database has no Jalon tables yet; run `jalon init` first.", 2)
-        fail(f"The database could not be used: {text.splitlines()[0]}", 2)
+        fail(f"The database at {shown_url()} could not be used: {text}", 2)
     except (typer.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:
@@ -75,11 +78,10 @@ def friendly() -> Iterator[None]:
 
 
 def sessions() -> sessionmaker[Session]:
-    """Sessions on JALON_DATABASE_URL."""
-    from models.db import make_engine, make_sessions
-    from models.settings import Settings
+    """Sessions on JALON_DATABASE_URL (imported late: `jalon --help` stays fast)."""
+    from engine.database import sessions as configured
 
-    return make_sessions(make_engine(Settings().database_url))
+    return configured()
 
 
 def _plain(value: object) -> str:
@@ -108,14 +110,9 @@ def guarded(func: Callable[..., None]) -> Callable[..., None]:
 @guarded
 def init() -> None:
     """Create or upgrade the database to the newest schema."""
-    from sqlalchemy.engine import make_url
+    from engine.database import init as upgrade
 
-    from models.db import make_engine, upgrade
-    from models.settings import Settings
-
-    url = Settings().database_url
-    upgrade(make_engine(url))
-    out.print(f"Database ready: {make_url(url).render_as_string(hide_password=True)}")
+    out.print(f"Database ready: {upgrade()}")
 
 
 @programme_app.command("load")
@@ -206,7 +203,7 @@ def can(city: str, by: By, as_json: JsonFlag = False) -> None:
     for o in allowed:
         table.add_row(o.trigger, o.label, ", ".join(o.needs) or "—")
     out.print(table if allowed else f"{by} may do nothing on {city.upper()} now.")
-    blocked = [o for o in refused if "is not possible while" not in o.reason]
+    blocked = [o for o in refused if o.possible_here]
     if blocked:
         why = Table("trigger", "why not", title="Possible at this stage, but not for you now")
         for o in blocked:

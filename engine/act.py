@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -15,6 +15,7 @@ from engine.errors import Conflict, InvalidData, NotFound, Refused
 from engine.facts import gather, roles_elsewhere, roles_of
 from engine.fields import parse_data, parse_email, to_json
 from models import City, Person, ProgrammeVersion
+from models.db import writing
 from states import CITY_JOURNEY, CITY_MACHINE, Binding, Facts, Role, TransitionDef
 from states.definition import check, join_labels
 
@@ -33,20 +34,24 @@ class ActResult:
 
 @dataclass(frozen=True)
 class Option:
-    """A trigger judged for one person now: allowed with the fields it needs, or refused with why."""
+    """A trigger judged for one person now: allowed with the fields it needs, or refused with why.
+
+    possible_here says whether the trigger exists from the city's stage at all (for someone).
+    """
 
     trigger: str
     label: str
     allowed: bool
     needs: tuple[str, ...] = ()
     reason: str = ""
+    possible_here: bool = True
 
 
 def aware(at: datetime) -> datetime:
-    """The clock is explicit and must carry its zone."""
+    """The explicit clock, in UTC: the audit hash is computed on what the database will give back."""
     if at.tzinfo is None:
         raise InvalidData("The time given has no time zone; Jalon stores and compares UTC.")
-    return at
+    return at.astimezone(UTC)
 
 
 def no_city(code: str) -> NotFound:
@@ -100,6 +105,33 @@ def lock_city(s: Session, code: str) -> tuple[City, dict[str, Any], str]:
     return row[0], *_definition(row[1]["code"], row[2], row[1])
 
 
+WHO = {
+    Role.SECRETARIAT: "the secretariat",
+    Role.FINANCE: "finance",
+    Role.COACH: "this city's coach",
+    Role.CITY_LEAD: "this city's lead",
+    Role.CITY_MEMBER: "this city's team",
+    Role.MAYOR: "this city's mayor",
+    Role.COMMITTEE_MEMBER: "this city's committee",
+    Role.PARTNER: "this city's partners",
+}
+
+
+def access(t: TransitionDef, state: str, roles: frozenset[Role], elsewhere: Callable[[], frozenset[Role]]) -> str:
+    """Why this person may not pull t from this state at all ('' when they may), before any value is read."""
+    if state not in t.sources:
+        return f"'{t.trigger}' is not possible while the city is {CITY_JOURNEY.state(state).label.lower()}."
+    if roles & t.roles:
+        return ""
+    who = join_labels([WHO[r] for r in Role if r in t.roles], "or")
+    mine = [r for r in Role if r in (elsewhere() & t.roles) - roles]
+    if mine:
+        return (
+            f"You are {mine[0].value.replace('_', ' ')} of another city, not of this one; only {who} may '{t.trigger}'."
+        )
+    return f"Only {who} may '{t.trigger}'."
+
+
 def judge(
     t: TransitionDef,
     state: str,
@@ -107,17 +139,8 @@ def judge(
     facts: Facts,
     elsewhere: Callable[[], frozenset[Role]],
 ) -> str:
-    """Why this person may not pull t now ('' when they may), state first, then role, then guards."""
-    if state not in t.sources:
-        return f"'{t.trigger}' is not possible while the city is {CITY_JOURNEY.state(state).label.lower()}."
-    if not roles & t.roles:
-        who = join_labels(sorted(r.value.replace("_", " ") for r in t.roles))
-        mine = sorted((elsewhere() & t.roles) - roles)
-        if mine:
-            role = mine[0].value.replace("_", " ")
-            return f"You are {role} of another city, not of this one; only this city's {who} may do this."
-        return f"Only the {who} may '{t.trigger}'."
-    return " ".join(check(t, facts))
+    """Why this person may not pull t now ('' when they may): state, then role, then guards."""
+    return access(t, state, roles, elsewhere) or " ".join(check(t, facts))
 
 
 def options(s: Session, city: City, person: Person) -> list[Option]:
@@ -130,7 +153,7 @@ def options(s: Session, city: City, person: Person) -> list[Option]:
     for t in CITY_JOURNEY.transitions:
         reason = judge(t, city.state, roles, facts, lambda: elsewhere)
         needs = tuple(f.name if f.required else f"{f.name}?" for f in t.needs)
-        result.append(Option(t.trigger, t.label, not reason, needs, reason))
+        result.append(Option(t.trigger, t.label, not reason, needs, reason, city.state in t.sources))
     return result
 
 
@@ -156,9 +179,9 @@ def act(
         t = CITY_JOURNEY.transition(trigger)
     except KeyError:
         raise InvalidData(f"'{trigger}' is not a trigger. Triggers: {', '.join(CITY_JOURNEY.triggers)}.") from None
-    values = parse_data(t, data or {})
     note = note.strip() or None if note else None
     with sessions.begin() as s:
+        writing(s)
         row, definition, definition_version = lock_city(s, city)
         if expected_version is not None and row.version != expected_version:
             raise Conflict(
@@ -167,11 +190,12 @@ def act(
             )
         person = find_person(s, actor)
         roles = roles_of(s, person.id, row.id)
-        facts = gather(s, row, definition, person.email, values)
-        reason = judge(t, row.state, roles, facts, lambda: roles_elsewhere(s, person.id, row.id))
+        reason = access(t, row.state, roles, lambda: roles_elsewhere(s, person.id, row.id))
         if reason:
             raise Refused(reason, _alternatives(s, row, person, trigger))
-        binding = Binding(state=row.state, paused_from=row.paused_from, facts=facts)
+        values = parse_data(t, data or {})
+        facts = gather(s, row, definition, person.email, values)
+        binding = Binding(state=row.state, paused_from=row.paused_from, facts=facts)  # the machine runs the guards
         if not CITY_MACHINE.fire(binding, trigger):
             raise Refused(" ".join(binding.refusals), _alternatives(s, row, person, trigger))
         effects.apply(s, row, trigger, person, values, definition, at)

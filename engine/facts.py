@@ -46,6 +46,7 @@ def coach_of(s: Session, city_id: int) -> str | None:
         select(Person.email)
         .join(RoleAssignment, RoleAssignment.person_id == Person.id)
         .where(RoleAssignment.city_id == city_id, RoleAssignment.role == Role.COACH.value)
+        .order_by(RoleAssignment.id)
         .limit(1)
     )
 
@@ -61,7 +62,7 @@ def open_report(s: Session, city_id: int) -> Report | None:
 
 
 def pending_plan(s: Session, city_id: int) -> Plan | None:
-    """The latest submitted plan still waiting for a decision."""
+    """The city's latest plan, whatever became of it (the one a review or committee decides on)."""
     return s.scalar(select(Plan).where(Plan.city_id == city_id).order_by(Plan.number.desc()).limit(1))
 
 
@@ -101,7 +102,7 @@ def gather(
     if state == j.PLAN_REVIEW:
         plan = pending_plan(s, city.id)
         facts["plan_submitted_by"] = email_of(s, plan.submitted_by if plan else None)
-    if state == j.INVESTMENT_COMMITTEE:
+    if state in (j.CONTRACTING, j.INVESTMENT_COMMITTEE):
         facts["ceilings"] = {c["currency"]: Decimal(c["amount"]) for c in definition["grant"]["ceilings"]}
     if state in j.FUNDED:
         report = open_report(s, city.id)

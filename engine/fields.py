@@ -10,10 +10,10 @@ from typing import Any
 
 from engine.errors import InvalidData
 from models.money import Money, MoneyError, check_currency, parse_amount
-from states import FieldKind, TransitionDef
+from states import FieldDef, FieldKind, TransitionDef
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
-MAX_TEXT = 4000
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab and newline aside
 
 
 def parse_email(raw: str) -> str:
@@ -24,8 +24,9 @@ def parse_email(raw: str) -> str:
     return value
 
 
-def _parse(kind: FieldKind, raw: object) -> object:
-    """One value of the given kind; ValueError carries the reason."""
+def _parse(f: FieldDef, raw: object) -> object:
+    """One value of the field's kind; ValueError carries the reason."""
+    kind = f.kind
     if kind is FieldKind.DECIMAL:
         if isinstance(raw, float):
             raise ValueError("amounts must be given as text or Decimal, never float")
@@ -43,8 +44,10 @@ def _parse(kind: FieldKind, raw: object) -> object:
         return raw if isinstance(raw, date) else date.fromisoformat(text)
     if not text:
         raise ValueError("must not be empty")
-    if len(text) > MAX_TEXT:
-        raise ValueError(f"is {len(text)} characters long; at most {MAX_TEXT}")
+    if len(text) > f.max_length:
+        raise ValueError(f"is {len(text)} characters long; at most {f.max_length}")
+    if CONTROL.search(text) or (not f.multiline and ("\n" in text or "\t" in text)):
+        raise ValueError("must be plain text on one line" if not f.multiline else "holds control characters")
     return text
 
 
@@ -63,15 +66,16 @@ def parse_data(transition: TransitionDef, data: Mapping[str, Any]) -> dict[str, 
                 raise InvalidData(f"{transition.trigger} needs '{f.name}' ({f.label}).")
             continue
         try:
-            parsed[f.name] = _parse(f.kind, raw)
+            parsed[f.name] = _parse(f, raw)
         except (ValueError, MoneyError) as exc:
             raise InvalidData(f"Field '{f.name}' ({f.label}): {exc}.") from None
-    amount, currency = parsed.get("amount", parsed.get("budget")), parsed.get("currency")
+    money_field = "amount" if "amount" in parsed else "budget"
+    amount, currency = parsed.get(money_field), parsed.get("currency")
     if isinstance(amount, Decimal) and isinstance(currency, str):
         try:
             Money.of(amount, currency)
         except MoneyError as exc:
-            raise InvalidData(f"Field 'amount': {exc}.") from None
+            raise InvalidData(f"Field '{money_field}': {exc}.") from None
     return parsed
 
 

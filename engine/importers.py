@@ -20,6 +20,7 @@ from engine.errors import BadInput, Problem
 from engine.fields import parse_email
 from engine.programme_file import UNSAFE, languages, latest_version, timezones
 from models import City, Person, Programme, RoleAssignment
+from models.db import writing
 from states import CITY_JOURNEY, Role
 from states.definition import CITY_ROLES, GLOBAL_ROLES
 
@@ -63,6 +64,9 @@ class Rows:
             text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")
         except FileNotFoundError:
             self.problem(None, None, "no such file")
+            return
+        except OSError as exc:
+            self.problem(None, None, f"cannot be read ({exc.strerror or type(exc).__name__})")
             return
         reader = csv.reader(io.StringIO(text, newline=""))
         header: list[str] | None = None
@@ -204,6 +208,7 @@ def import_cities(
             )
         parsed.append((line, row, langs))
     with sessions.begin() as s:
+        writing(s)
         prog = _programme(s, rows, programme)
         if rows.problems:
             raise BadInput(rows.problems)
@@ -211,7 +216,7 @@ def import_cities(
         version = latest_version(s, prog.id)
         assert version is not None
         added = updated = 0
-        for _line, row, langs in parsed:
+        for line, row, langs in parsed:
             code = row["code"].upper()
             fields = {
                 "name": row["name"],
@@ -220,6 +225,9 @@ def import_cities(
                 "languages": ",".join(langs),
             }
             city = s.scalar(select(City).where(City.code == code))
+            if city is not None and city.programme_id != prog.id:
+                rows.problem(line, "code", f"{code} already belongs to another programme; city codes are unique")
+                continue
             if city is not None:
                 for key, value in fields.items():
                     setattr(city, key, value)
@@ -239,6 +247,8 @@ def import_cities(
             s.flush()
             _joined(s, city, at, prog.code, f"{prog.code} v{version.number} / {CITY_JOURNEY.version}", path.name)
             added += 1
+        if rows.problems:
+            raise BadInput(rows.problems)  # rolls back the rows written above: all or nothing
     return added, updated
 
 
@@ -322,6 +332,7 @@ def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) 
     """Add or update people and add their roles: (added, updated). Roles are never removed here."""
     rows = Rows(str(path), ("email", "name"), ("language", "roles"))
     with sessions.begin() as s:
+        writing(s)
         cities = {code: id_ for code, id_ in s.execute(select(City.code, City.id))}
         coaches = _coaches(s)
         parsed: list[tuple[str, str, str | None, list[tuple[Role, int | None]]]] = []
@@ -338,7 +349,7 @@ def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) 
                 rows.problem(line, "email", f"{email} is already on line {seen[email]}")
             seen[email] = line
             name = rows.text(line, row, "name")
-            language = row.get("language", "").lower() or None
+            language = row.get("language", "").lower() or None  # absent or blank: keep what is known
             if language is not None:
                 rows.check(
                     line,
@@ -366,7 +377,7 @@ def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) 
                 s.flush()
                 added += 1
             else:
-                person.name, person.language = name, language
+                person.name, person.language = name, language or person.language
                 updated += 1
             held = set(
                 s.execute(

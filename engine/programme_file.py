@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import BadInput, Problem
 from models import Programme, ProgrammeVersion
+from models.db import writing
 from models.money import Money, MoneyError, check_currency
 from states import CITY_JOURNEY
 
@@ -234,6 +235,8 @@ def parse(path: Path) -> ProgrammeFile:
         text = data.decode("utf-8")
     except FileNotFoundError:
         raise BadInput([Problem(file, None, None, "no such file")]) from None
+    except OSError as exc:
+        raise BadInput([Problem(file, None, None, f"cannot be read ({exc.strerror or type(exc).__name__})")]) from None
     except UnicodeDecodeError as exc:
         bad_line = data[: exc.start].count(b"\n") + 1
         raise BadInput([Problem(file, bad_line, None, "not UTF-8 text; save the file as UTF-8")]) from None
@@ -281,6 +284,7 @@ def load(sessions: sessionmaker[Session], path: Path, *, at: datetime) -> tuple[
     definition["lifecycle"] = CITY_JOURNEY.version
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
     with sessions.begin() as s:
+        writing(s)
         programme = s.scalar(select(Programme).where(Programme.code == parsed.code))
         if programme is None:
             programme = Programme(code=parsed.code, name=parsed.name, created_at=at)

@@ -39,9 +39,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take SQLite's write lock up front (waiting busy_timeout), so they never deadlock
+        # upgrading a read lock; readers begin deferred and never block writers (WAL).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITER) else "BEGIN")
 
     return engine
+
+
+WRITER = "jalon_writer"
+
+
+def writing(s: Session) -> Session:
+    """Mark the session's transaction as a writer's; call first, before anything is read."""
+    s.connection(execution_options={WRITER: True})
+    return s
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

@@ -31,6 +31,8 @@ def parse_amount(text: str | Decimal | int) -> Decimal:
     """A Decimal from what a person typed; floats are refused on purpose."""
     if isinstance(text, float):
         raise MoneyError("amounts must not be floats")
+    if "e" in str(text).lower():
+        raise MoneyError(f"'{text}' is not a plain number; write it out in digits")
     try:
         value = Decimal(str(text).strip().replace("_", ""))
     except InvalidOperation:
@@ -40,7 +42,7 @@ def parse_amount(text: str | Decimal | int) -> Decimal:
     return value
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Money:
     """An amount in one currency; arithmetic across currencies is an error, never a conversion."""
 

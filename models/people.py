@@ -59,11 +59,6 @@ class City(Base):
     programme: Mapped[Programme] = relationship(lazy="raise")
     definition: Mapped[ProgrammeVersion] = relationship(lazy="raise")
 
-    @property
-    def language_list(self) -> list[str]:
-        """The city's languages, first one preferred."""
-        return [x for x in self.languages.split(",") if x]
-
 
 class Person(Base):
     """Someone who acts or is told; named by email everywhere."""
@@ -99,6 +94,13 @@ class RoleAssignment(Base):
             postgresql_where=text("city_id IS NULL"),
         ),
         Index("ix_role_assignments_city_role", "city_id", "role"),
+        Index(
+            "uq_role_assignments_one_coach",
+            "city_id",
+            unique=True,
+            sqlite_where=text("role = 'coach'"),
+            postgresql_where=text("role = 'coach'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -10,4 +11,4 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="JALON_", extra="ignore")
 
-    database_url: str = "sqlite:///jalon.db"
+    database_url: SecretStr = SecretStr("sqlite:///jalon.db")  # may carry a password: never printed whole

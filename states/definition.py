@@ -59,6 +59,12 @@ class FieldDef:
     kind: FieldKind
     label: str
     required: bool = True
+    multiline: bool = False  # free text (a reason, a summary); else one line, e.g. a title
+
+    @property
+    def max_length(self) -> int:
+        """Free text may be long; one-line values fit their columns and email subjects."""
+        return 4000 if self.multiline else 200
 
 
 @dataclass(frozen=True)
@@ -106,11 +112,6 @@ class TransitionDef:
     roles: frozenset[Role] = frozenset()
     guards: tuple[Guard, ...] = ()
     needs: tuple[FieldDef, ...] = ()
-
-    @property
-    def internal(self) -> bool:
-        """True when the trigger records something without leaving the state."""
-        return self.dest is None
 
 
 @dataclass(frozen=True)
@@ -174,9 +175,9 @@ def check(transition: TransitionDef, facts: Facts) -> list[str]:
     return reasons
 
 
-def join_labels(labels: Iterable[str]) -> str:
-    """A readable list for reasons: 'a, b and c'."""
+def join_labels(labels: Iterable[str], conjunction: str = "and") -> str:
+    """A readable list for reasons: 'a, b and c' (or 'a, b or c')."""
     items = list(labels)
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]

@@ -43,14 +43,14 @@ def not_the_plan_submitter(f: Facts) -> str | None:
 
 
 def within_ceiling(f: Facts) -> str | None:
-    """A grant is awarded in a currency the programme has a ceiling for, and stays under it."""
+    """Money promised to a city is in a currency the programme has a ceiling for, and stays under it."""
     if f.data is None:
         return None
     currency = str(f.data.get("currency", ""))
     amount = f.data.get("amount")
     if currency not in f.ceilings:
         allowed = join_labels(sorted(f.ceilings)) or "none"
-        return f"The programme sets no grant ceiling in {currency}; grants may be in: {allowed}."
+        return f"The programme sets no ceiling in {currency}; amounts may be in: {allowed}."
     if isinstance(amount, Decimal) and amount > f.ceilings[currency]:
         return f"{amount} {currency} is above the programme's ceiling of {f.ceilings[currency]} {currency}."
     return None

@@ -65,8 +65,8 @@ AFTER_ONBOARDING: Final = (
     FINAL_REPORTING,
 )
 
-REASON = FieldDef("reason", FieldKind.TEXT, "Reason")
-CHANGES = FieldDef("changes", FieldKind.TEXT, "Changes asked for")
+REASON = FieldDef("reason", FieldKind.TEXT, "Reason", multiline=True)
+CHANGES = FieldDef("changes", FieldKind.TEXT, "Changes asked for", multiline=True)
 AMOUNT = FieldDef("amount", FieldKind.DECIMAL, "Amount")
 CURRENCY = FieldDef("currency", FieldKind.CURRENCY, "Currency (ISO 4217)")
 
@@ -95,6 +95,7 @@ TRANSITIONS: Final = (
         AWAITING_FIRST_PAYMENT,
         "Record the contract signed by both sides",
         {SEC},
+        guards=(g.within_ceiling,),
         needs=(
             FieldDef("amount", FieldKind.DECIMAL, "Advance due under the contract"),
             CURRENCY,
@@ -141,11 +142,11 @@ TRANSITIONS: Final = (
         guards=(g.coach_assigned,),
         needs=(
             FieldDef("title", FieldKind.TEXT, "Title"),
-            FieldDef("hypothesis", FieldKind.TEXT, "Objectives and hypotheses"),
+            FieldDef("hypothesis", FieldKind.TEXT, "Objectives and hypotheses", multiline=True),
             FieldDef("budget", FieldKind.DECIMAL, "Budget"),
             CURRENCY,
             FieldDef("duration_months", FieldKind.INTEGER, "Duration (months)"),
-            FieldDef("procurement", FieldKind.TEXT, "Procurement and permits needed", False),
+            FieldDef("procurement", FieldKind.TEXT, "Procurement and permits needed", False, multiline=True),
         ),
     ),
     _t(
@@ -206,7 +207,7 @@ TRANSITIONS: Final = (
         "Submit the report that is due",
         {LEAD, SEC},
         guards=(g.report_to_submit,),
-        needs=(FieldDef("summary", FieldKind.TEXT, "Summary of results and learning"),),
+        needs=(FieldDef("summary", FieldKind.TEXT, "Summary of results and learning", multiline=True),),
     ),
     _t(
         "request_report_changes",

@@ -77,7 +77,7 @@ def test_can_as_json_has_the_documented_shape(db: dict[str, str]) -> None:
 def test_a_refused_act_exits_1_with_the_reason_and_no_traceback(db: dict[str, str]) -> None:
     run = jalon(db, "act", "NIM", "decline", "--by", COACH_BEN, "--set", "reason=no")
     assert run.returncode == 1
-    assert run.stderr.startswith("error: Only the city lead and secretariat may 'decline'.")
+    assert run.stderr.startswith("error: Only the secretariat or this city's lead may 'decline'.")
     assert "Traceback" not in run.stderr and run.stdout == ""
 
 
@@ -129,3 +129,29 @@ def test_the_coach_sees_only_what_they_may_do(db: dict[str, str]) -> None:
 def test_diagram_prints_mermaid() -> None:
     run = subprocess.run([*JALON, "diagram"], capture_output=True, text=True, timeout=60)
     assert run.stdout.startswith("stateDiagram-v2\n    [*] --> selected\n")
+
+
+def test_text_people_type_is_printed_as_typed(db: dict[str, str]) -> None:
+    note = "see [annex 2] and [/bold] for the budget"
+    run = jalon(db, "act", "KMS", "confirm", "--by", "ama.owusu@kumasi.example.org", "--note", note)
+    assert run.returncode == 0, run.stderr
+    shown = jalon(db, "history", "KMS")
+    assert shown.returncode == 0, shown.stderr
+    assert note in shown.stdout
+    odd = jalon(db, "act", "[/x]", "confirm", "--by", LEAD_BKO)
+    assert (odd.returncode, odd.stderr.strip()) == (
+        2,
+        "error: No city with code '[/x]'. See `jalon status` for the codes.",
+    )
+
+
+def test_a_database_that_does_not_exist_is_named_without_its_password(tmp_path: Path) -> None:
+    env = {**os.environ, "JALON_DATABASE_URL": "postgresql://postgres:s3cret@127.0.0.1:5432/jalon_no_such_db"}
+    run = jalon(env, "init")
+    assert run.returncode == 2
+    assert run.stderr.startswith(
+        "error: The database at postgresql://postgres:***@127.0.0.1:5432/jalon_no_such_db could"
+    )
+    assert 'database "jalon_no_such_db" does not exist' in run.stderr
+    assert "s3cret" not in run.stderr + run.stdout
+    assert "Traceback" not in run.stderr

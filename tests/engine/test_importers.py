@@ -744,3 +744,25 @@ def test_a_second_coach_for_a_city_is_refused(sessions: sessionmaker[Session], t
     assert [str(p) for p in refused.value.problems] == [
         f"{bad}, line 2, field 'roles': KLA already has a coach (grace.nakato@coach.example.org); one coach per city"
     ]
+
+
+def test_a_city_of_another_programme_is_not_renamed(with_cities: sessionmaker[Session], tmp_path: Path) -> None:
+    other = (EXAMPLES / "programme.yaml").read_text(encoding="utf-8").replace("code: ASTON", "code: OTHER")
+    load(with_cities, write(tmp_path, "other.yaml", other), at=LATER)
+    path = write(tmp_path, "cities.csv", "code,name,country,timezone,languages\nBKO,Not Bamako,ML,Africa/Bamako,fr\n")
+    with pytest.raises(BadInput) as refused:
+        import_cities(with_cities, path, at=LATER, programme="OTHER")
+    assert [str(p) for p in refused.value.problems] == [
+        f"{path}, line 2, field 'code': BKO already belongs to another programme; city codes are unique"
+    ]
+    with with_cities() as s:
+        assert s.scalar(select(City.name).where(City.code == "BKO")) == "Bamako"
+
+
+def test_a_people_file_without_languages_keeps_what_is_known(
+    with_people: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = write(tmp_path, "people.csv", "email,name\nines.diallo@aston.example.org,Inès Diallo\n")
+    assert import_people(with_people, path, at=LATER) == (0, 1)
+    with with_people() as s:
+        assert s.scalar(select(Person.language).where(Person.email == "ines.diallo@aston.example.org")) == "fr"

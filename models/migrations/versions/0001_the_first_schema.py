@@ -244,6 +244,13 @@ def upgrade() -> None:
             sqlite_where=sa.text("city_id IS NULL"),
             postgresql_where=sa.text("city_id IS NULL"),
         )
+        batch_op.create_index(
+            "uq_role_assignments_one_coach",
+            ["city_id"],
+            unique=True,
+            sqlite_where=sa.text("role = 'coach'"),
+            postgresql_where=sa.text("role = 'coach'"),
+        )
 
     op.create_table(
         "tranches",
@@ -288,6 +295,7 @@ def downgrade() -> None:
             postgresql_where=sa.text("city_id IS NOT NULL"),
         )
         batch_op.drop_index("ix_role_assignments_city_role")
+        batch_op.drop_index("uq_role_assignments_one_coach")
 
     op.drop_table("role_assignments")
     with op.batch_alter_table("reports", schema=None) as batch_op:
