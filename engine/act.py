@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import audit, effects
+from engine import audit, effects, timers
 from engine.errors import Conflict, InvalidData, NotFound, Refused
 from engine.facts import gather, roles_elsewhere, roles_of
 from engine.fields import parse_data, parse_email, to_json
@@ -194,7 +194,7 @@ def act(
         if reason:
             raise Refused(reason, _alternatives(s, row, person, trigger))
         values = parse_data(t, data or {})
-        facts = gather(s, row, definition, person.email, values)
+        facts = gather(s, row, definition, person.email, values, trigger)
         binding = Binding(state=row.state, paused_from=row.paused_from, facts=facts)  # the machine runs the guards
         if not CITY_MACHINE.fire(binding, trigger):
             raise Refused(" ".join(binding.refusals), _alternatives(s, row, person, trigger))
@@ -230,5 +230,6 @@ def act(
         )
         if moved.rowcount != 1:
             raise Conflict(f"{row.name} was changed by someone else at the same moment; look again and retry.")
+        timers.on_move(s, row, from_state, binding.state, definition, at)
         s.add_all((event, message))  # after the UPDATE: the event and its announcement go out in one flush
     return ActResult(row.code, trigger, from_state, binding.state, old_version + 1, at)

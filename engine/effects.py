@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from engine import timers
 from engine.errors import NotFound
 from engine.facts import experiment_tranches, open_report, pending_plan
 from models import ChecklistTick, City, Grant, Person, Plan, Report, RoleAssignment, Tranche
@@ -101,6 +102,8 @@ def apply(
                 _release_after(s, city, report, at)
         case "pay_tranche":
             _pay_next(s, city, "experiment", actor, at)
+        case "extend_deadline":
+            timers.extend(s, city, definition, data["days"])
         case _:
             pass  # confirm, decline, contract sent, pause, resume, withdraw...: the audit event says it all
 

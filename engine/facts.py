@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models import ChecklistTick, City, Grant, Person, Plan, Report, RoleAssignment, Tranche
+from models import ChecklistTick, City, Deadline, Grant, Person, Plan, Report, RoleAssignment, Tranche
 from states import Facts, Role
 from states import lifecycle as j
 
@@ -89,10 +89,17 @@ def gather(
     definition: Mapping[str, Any],
     actor: str,
     data: Mapping[str, object] | None,
+    trigger: str | None = None,
 ) -> Facts:
-    """Only the facts the current state's guards can ask about, so an act reads little."""
+    """Only the facts the current state's guards (or this trigger's) can ask about, so an act reads little."""
     facts: dict[str, Any] = {"actor": actor, "data": data}
     state = city.state
+    if trigger in (None, "extend_deadline"):
+        facts["deadline_due"] = s.scalar(
+            select(Deadline.due_on).where(
+                Deadline.city_id == city.id, Deadline.state == "open", Deadline.subject == state
+            )
+        )
     if state == j.ONBOARDING:
         facts["onboarding_items"] = {o["key"]: label(o["label"]) for o in definition["onboarding"]}
         ticks = s.scalars(select(ChecklistTick.item).where(ChecklistTick.city_id == city.id))

@@ -15,7 +15,7 @@ from babel import Locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import audit
+from engine import audit, timers
 from engine.errors import BadInput, Problem
 from engine.fields import parse_email
 from engine.programme_file import UNSAFE, languages, latest_version, timezones
@@ -246,6 +246,7 @@ def import_cities(
             s.add(city)
             s.flush()
             _joined(s, city, at, prog.code, f"{prog.code} v{version.number} / {CITY_JOURNEY.version}", path.name)
+            timers.on_join(s, city, version.definition, at)
             added += 1
         if rows.problems:
             raise BadInput(rows.problems)  # rolls back the rows written above: all or nothing

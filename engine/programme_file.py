@@ -6,7 +6,7 @@ import codecs
 import hashlib
 import json
 import re
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -132,11 +132,32 @@ class Objective(Strict):
     label: dict[Language, Label] = Field(min_length=1)
 
 
+Audience = Literal["city", "coach", "secretariat", "finance", "mayor"]
+
+
+class RungRule(Strict):
+    """One reminder: business days from the due date (negative: before it), and who is told."""
+
+    business_days: int = Field(ge=-60, le=250)
+    to: Audience
+
+
+STANDARD_LADDER = [
+    RungRule(business_days=-5, to="city"),
+    RungRule(business_days=0, to="city"),
+    RungRule(business_days=5, to="city"),
+    RungRule(business_days=10, to="coach"),
+    RungRule(business_days=20, to="secretariat"),
+    RungRule(business_days=30, to="mayor"),
+]
+
+
 class Timing(Strict):
-    """How long a stage is expected to take: business days or calendar days."""
+    """How long a stage is expected to take (business or calendar days) and which ladder chases it."""
 
     business_days: int | None = Field(default=None, gt=0, le=1000)
     days: int | None = Field(default=None, gt=0, le=2000)
+    ladder: Key = "standard"
 
     @model_validator(mode="after")
     def _one(self) -> Timing:
@@ -149,6 +170,7 @@ class Reports(Strict):
     """How often periodic reports fall due while a city experiments."""
 
     every_months: int = Field(default=3, gt=0, le=24)
+    due_business_days: int = Field(default=20, gt=0, le=250)  # a report is due this long after it opens
 
 
 class Alarms(Strict):
@@ -167,9 +189,30 @@ class ProgrammeFile(Strict):
     languages: list[Language] = Field(min_length=1)
     grant: GrantRules
     onboarding: list[Objective] = Field(min_length=1)
+    country: str = Field(default="FR", pattern=r"^[A-Z]{2}$")  # the secretariat's holidays
+    reminder_hour: time = time(9, 0)  # reminders arrive at this local hour of the reader
+    ladders: dict[Key, list[RungRule]] = Field(default_factory=lambda: {"standard": STANDARD_LADDER})
     stages: dict[str, Timing] = Field(default_factory=dict)
     reports: Reports = Reports()
     alarms: Alarms = Alarms()
+
+    @field_validator("ladders")
+    @classmethod
+    def _ordered(cls, v: dict[str, list[RungRule]]) -> dict[str, list[RungRule]]:
+        for name, rungs in v.items():
+            if not rungs:
+                raise At("a ladder needs at least one rung", name)
+            if [r.business_days for r in rungs] != sorted(r.business_days for r in rungs):
+                raise At("rungs must be listed in order, earliest first", name)
+        return v
+
+    @model_validator(mode="after")
+    def _ladders_exist(self) -> ProgrammeFile:
+        for stage, timing in self.stages.items():
+            if timing.ladder not in self.ladders:
+                known = ", ".join(sorted(self.ladders))
+                raise At(f"there is no ladder '{timing.ladder}' (ladders: {known})", "stages", stage, "ladder")
+        return self
 
     @field_validator("timezone")
     @classmethod

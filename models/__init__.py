@@ -4,12 +4,14 @@ from models.base import Base
 from models.journal import AuditEvent, OutboxMessage
 from models.people import City, Person, Programme, ProgrammeVersion, RoleAssignment
 from models.records import ChecklistTick, Grant, Plan, Report, Tranche
+from models.timers import Deadline, Rung
 
 __all__ = [
     "AuditEvent",
     "Base",
     "ChecklistTick",
     "City",
+    "Deadline",
     "Grant",
     "OutboxMessage",
     "Person",
@@ -18,5 +20,6 @@ __all__ = [
     "ProgrammeVersion",
     "Report",
     "RoleAssignment",
+    "Rung",
     "Tranche",
 ]

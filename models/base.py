@@ -24,4 +24,4 @@ class Base(DeclarativeBase):
     """Shared metadata, so Alembic sees every table."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSONType}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSONType, list[dict[str, Any]]: JSONType}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Final
@@ -83,6 +84,7 @@ class Facts:
     tranches_eligible: int = 0
     tranches_unpaid: int = 0
     ceilings: Mapping[str, Decimal] = field(default_factory=dict)
+    deadline_due: date | None = None
 
 
 Guard = Callable[[Facts], "str | None"]

@@ -103,3 +103,10 @@ def all_tranches_paid(f: Facts) -> str | None:
     if f.tranches_unpaid:
         return f"{f.tranches_unpaid} tranche(s) of the grant are still unpaid."
     return None
+
+
+def deadline_open(f: Facts) -> str | None:
+    """Only a running deadline can be extended."""
+    if f.deadline_due is None:
+        return "The city has no running deadline in this stage to extend."
+    return None

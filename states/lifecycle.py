@@ -250,6 +250,15 @@ TRANSITIONS: Final = (
         {SEC},
         guards=(g.final_report_approved, g.all_tranches_paid),
     ),
+    _t(
+        "extend_deadline",
+        ACTIVE,
+        None,
+        "Extend the current stage's deadline (local processes take time)",
+        {SEC},
+        guards=(g.deadline_open,),
+        needs=(FieldDef("days", FieldKind.INTEGER, "Business days to add"), REASON),
+    ),
     _t("pause", ACTIVE, PAUSED, "Pause (timers frozen)", {SEC}, needs=(REASON,)),
     _t("resume", PAUSED, RETURN, "Resume where the city left off", {SEC}),
     _t(

@@ -69,7 +69,13 @@ def test_can_as_json_has_the_documented_shape(db: dict[str, str]) -> None:
     answer = json.loads(run.stdout)
     assert set(answer) == {"allowed", "refused"}
     allowed = {a["trigger"]: a["needs"] for a in answer["allowed"]}
-    assert allowed == {"confirm": [], "decline": ["reason"], "pause": ["reason"], "withdraw": ["reason"]}
+    assert allowed == {
+        "confirm": [],
+        "decline": ["reason"],
+        "extend_deadline": ["days", "reason"],
+        "pause": ["reason"],
+        "withdraw": ["reason"],
+    }
     refused = {r["trigger"]: r["reason"] for r in answer["refused"]}
     assert refused["send_contract"] == "'send_contract' is not possible while the city is selected."
 

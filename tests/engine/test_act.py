@@ -63,8 +63,8 @@ def test_a_refusal_lists_what_the_person_may_do_instead(network: Network) -> Non
     with pytest.raises(Refused) as refused:
         network.act("BKO", "send_contract", SECRETARIAT)
     assert refused.value.reason == "'send_contract' is not possible while the city is selected."
-    assert refused.value.alternatives == ("confirm", "decline", "pause", "withdraw")
-    assert str(refused.value).endswith("You may instead: confirm, decline, pause, withdraw.")
+    assert refused.value.alternatives == ("confirm", "decline", "extend_deadline", "pause", "withdraw")
+    assert str(refused.value).endswith("You may instead: confirm, decline, extend_deadline, pause, withdraw.")
 
 
 def test_onboarding_cannot_close_before_every_objective_is_met(network: Network) -> None:

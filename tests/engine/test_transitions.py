@@ -36,6 +36,7 @@ HOLDER = {
 # Where in the happy path each trigger becomes possible (walk up to that step).
 READY_AT = {
     "decline": "confirm",
+    "extend_deadline": "confirm",
     "pause": "confirm",
     "withdraw": "confirm",
     "resume": "confirm",

@@ -1,0 +1,184 @@
+"""Deadlines follow the city: opened on entering a stage, frozen by a pause, shifted on resume, closed on leaving."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from engine.calendar import WORK_STARTS, BusinessCalendar, calendar_for
+from models import City, Deadline, Rung
+from states import CITY_JOURNEY, Tag
+
+STAGE = "stage"
+ALARM = "alarm"
+SELECTION_TO_START = "selection_to_start"
+STARTED = "onboarding"  # the official start of activities: the selection-to-start alarm stops here
+PAUSED = frozenset(CITY_JOURNEY.tagged(Tag.PAUSED))
+TERMINAL = frozenset(CITY_JOURNEY.tagged(Tag.TERMINAL))
+WITHDRAWN = "withdrawn"
+CITY_AUDIENCES = frozenset({"city", "mayor"})
+
+
+def city_calendar(city: City) -> BusinessCalendar:
+    """The city's own business calendar."""
+    return calendar_for(city.country, city.timezone)
+
+
+def programme_calendar(definition: Mapping[str, Any]) -> BusinessCalendar:
+    """The secretariat's calendar: the programme's country and time zone."""
+    return calendar_for(definition.get("country", "FR"), definition["timezone"])
+
+
+def reminder_hour(definition: Mapping[str, Any]) -> time:
+    """The local hour reminders arrive at."""
+    raw = definition.get("reminder_hour")
+    return time.fromisoformat(raw) if raw else WORK_STARTS
+
+
+def due_date(cal: BusinessCalendar, opened: date, timing: Mapping[str, Any]) -> date:
+    """The due date of a stage opened on a local date: never a non-working day."""
+    if timing.get("business_days"):
+        return cal.add(opened, int(timing["business_days"]))
+    return cal.next_working(opened + timedelta(days=int(timing["days"])))
+
+
+def fire_time(city: City, definition: Mapping[str, Any], due_on: date, offset: int, audience: str) -> datetime:
+    """When a rung reaches its audience: the rung's day on the city's calendar, then their working hour.
+
+    City teams and mayors read in the city's zone; coach, secretariat and finance in the programme's,
+    on its calendar (a rung that lands on Christmas in Paris waits for the next working day there).
+    """
+    day = city_calendar(city).add(due_on, offset)
+    reader = city_calendar(city) if audience in CITY_AUDIENCES else programme_calendar(definition)
+    return reader.at(reader.next_working(day), reminder_hour(definition))
+
+
+def plan(deadline: Deadline, city: City, definition: Mapping[str, Any], *, after: datetime | None = None) -> None:
+    """(Re)compute the fire times of the deadline's pending rungs, then its next fire time."""
+    for rung in _rungs(deadline, "pending"):
+        rung.fire_at = fire_time(city, definition, deadline.due_on, rung.business_days, rung.audience)
+    _next(deadline)
+
+
+def _rungs(deadline: Deadline, state: str) -> list[Rung]:
+    """The deadline's rungs in a state, in ladder order."""
+    return [r for r in deadline.rungs if r.state == state]
+
+
+def _next(deadline: Deadline) -> None:
+    """The indexed moment the sweep looks at: the earliest pending rung, or none."""
+    pending = [r.fire_at for r in deadline.rungs if r.state == "pending"]
+    deadline.next_fire_at = min(pending) if pending and deadline.frozen_at is None else None
+
+
+def open_stage(s: Session, city: City, stage: str, definition: Mapping[str, Any], at: datetime) -> Deadline | None:
+    """A deadline for the stage the city just entered, if the programme times that stage."""
+    timing = definition.get("stages", {}).get(stage)
+    if not timing:
+        return None
+    ladder = [dict(r) for r in definition.get("ladders", {}).get(timing.get("ladder", "standard"), [])]
+    cal = city_calendar(city)
+    deadline = Deadline(
+        city_id=city.id,
+        kind=STAGE,
+        subject=stage,
+        opened_at=at,
+        due_on=due_date(cal, cal.local_date(at), timing),
+        extended_days=0,
+        state="open",
+        ladder=ladder,
+    )
+    deadline.rungs = [
+        Rung(seq=i, business_days=int(r["business_days"]), audience=str(r["to"]), state="pending")
+        for i, r in enumerate(ladder, start=1)
+    ]
+    plan(deadline, city, definition)
+    s.add(deadline)
+    return deadline
+
+
+def on_join(s: Session, city: City, definition: Mapping[str, Any], at: datetime) -> None:
+    """A new city: its first stage's deadline, and the alarm on the selection-to-start lag ASToN lost 8 months to."""
+    open_stage(s, city, city.state, definition, at)
+    limit = int(definition.get("alarms", {}).get("selection_to_start_days", 120))
+    cal = city_calendar(city)
+    alarm = Deadline(
+        city_id=city.id,
+        kind=ALARM,
+        subject=SELECTION_TO_START,
+        opened_at=at,
+        due_on=cal.next_working(cal.local_date(at) + timedelta(days=limit)),
+        extended_days=0,
+        state="open",
+        ladder=[{"business_days": 0, "to": "secretariat"}],
+    )
+    alarm.rungs = [Rung(seq=1, business_days=0, audience="secretariat", state="pending")]
+    plan(alarm, city, definition)
+    s.add(alarm)
+
+
+def open_deadlines(s: Session, city_id: int) -> list[Deadline]:
+    """The city's open deadlines with their rungs loaded."""
+    query = (
+        select(Deadline)
+        .where(Deadline.city_id == city_id, Deadline.state == "open")
+        .options(selectinload(Deadline.rungs))
+        .order_by(Deadline.id)
+    )
+    return list(s.scalars(query))
+
+
+def on_move(
+    s: Session, city: City, from_state: str, to_state: str, definition: Mapping[str, Any], at: datetime
+) -> None:
+    """Keep the city's timers in step with a change of stage."""
+    if from_state == to_state:
+        return
+    current = open_deadlines(s, city.id)
+    if to_state in PAUSED:
+        for d in current:
+            d.frozen_at, d.next_fire_at = at, None
+        return
+    if from_state in PAUSED and to_state not in TERMINAL:
+        for d in current:
+            shift(d, city, definition, at)
+        return
+    for d in current:
+        if d.kind == STAGE or to_state == STARTED or to_state in TERMINAL:
+            close(d, at, "cancelled" if to_state == WITHDRAWN else "met")
+    open_stage(s, city, to_state, definition, at)
+
+
+def shift(deadline: Deadline, city: City, definition: Mapping[str, Any], at: datetime) -> None:
+    """On resume: the due date moves by the days the city was paused, and the ladder is re-planned."""
+    if deadline.frozen_at is None:
+        return
+    cal = city_calendar(city)
+    paused_days = (cal.local_date(at) - cal.local_date(deadline.frozen_at)).days
+    deadline.due_on = cal.next_working(deadline.due_on + timedelta(days=paused_days))
+    deadline.frozen_at = None
+    plan(deadline, city, definition)
+
+
+def extend(s: Session, city: City, definition: Mapping[str, Any], days: int) -> Deadline | None:
+    """Push the current stage's deadline by business days; the rungs still to come are re-planned."""
+    current = [d for d in open_deadlines(s, city.id) if d.kind == STAGE and d.subject == city.state]
+    if not current:
+        return None
+    deadline = current[0]
+    deadline.due_on = city_calendar(city).add(deadline.due_on, days)
+    deadline.extended_days += days
+    plan(deadline, city, definition)
+    return deadline
+
+
+def close(deadline: Deadline, at: datetime, outcome: str) -> None:
+    """The city left the stage: the deadline is met (or cancelled) and its pending rungs never fire."""
+    deadline.state, deadline.closed_at, deadline.next_fire_at = outcome, at, None
+    for rung in deadline.rungs:
+        if rung.state == "pending":
+            rung.state = "cancelled"
