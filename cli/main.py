@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import json
-import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
+from cli import timing
+from cli.common import At, By, JsonFlag, clock, emit, fail, guarded, now, out, sessions
 
 app = typer.Typer(
     help="Jalon: run a city network's grant and experimentation journey.",
@@ -33,79 +25,8 @@ app.add_typer(programme_app, name="programme")
 app.add_typer(people_app, name="people")
 app.add_typer(cities_app, name="cities")
 
+
 # No markup: notes, names and reasons are people's text, printed as typed (a '[x]' stays '[x]').
-out = Console(highlight=False, markup=False)
-err = Console(stderr=True, highlight=False, markup=False)
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-By = Annotated[str, typer.Option("--by", help="Email of the person acting.")]
-
-
-def now() -> datetime:
-    """The CLI's clock: the real one (engine functions take it explicitly)."""
-    return datetime.now(UTC)
-
-
-def fail(message: str, code: int) -> None:
-    """A clear sentence on stderr and an exit code; never a traceback."""
-    err.print(Text("error:", style="red"), Text(message), soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def friendly() -> Iterator[None]:
-    """Turn every known failure into a sentence and an exit code (2 bad input, 1 refused)."""
-    from sqlalchemy.exc import DBAPIError
-
-    from engine.database import shown_url
-    from engine.errors import JalonError
-
-    try:
-        yield
-    except JalonError as exc:
-        fail(str(exc), exc.exit_code)
-    except DBAPIError as exc:  # only the driver's first line: never the SQL and its parameters
-        text = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
-        if "no such table" in text or type(exc.orig).__name__ == "UndefinedTable":
-            fail("The database has no Jalon tables yet; run `jalon init` first.", 2)
-        fail(f"The database at {shown_url()} could not be used: {text}", 2)
-    except (typer.Exit, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        if os.environ.get("JALON_DEBUG"):
-            raise
-        fail(f"unexpected {type(exc).__name__}: {exc} (set JALON_DEBUG=1 to see where)", 70)
-
-
-def sessions() -> sessionmaker[Session]:
-    """Sessions on JALON_DATABASE_URL (imported late: `jalon --help` stays fast)."""
-    from engine.database import sessions as configured
-
-    return configured()
-
-
-def _plain(value: object) -> str:
-    """JSON for what json does not know: datetimes and dates as ISO 8601, Decimals as exact text."""
-    isoformat = getattr(value, "isoformat", None)
-    return str(isoformat()) if callable(isoformat) else str(value)
-
-
-def emit(data: Any) -> None:
-    """JSON on stdout."""
-    sys.stdout.write(json.dumps(data, default=_plain, ensure_ascii=False, indent=2) + "\n")
-
-
-def guarded(func: Callable[..., None]) -> Callable[..., None]:
-    """Run a command inside friendly()."""
-
-    @functools.wraps(func)
-    def run(*args: Any, **kwargs: Any) -> None:
-        with friendly():
-            func(*args, **kwargs)
-
-    return run
-
-
 @app.command()
 @guarded
 def init() -> None:
@@ -213,18 +134,19 @@ def can(city: str, by: By, as_json: JsonFlag = False) -> None:
 
 @app.command()
 @guarded
-def status(as_json: JsonFlag = False) -> None:
-    """One row per city: code, stage, since when, deadline when known."""
+def status(at: At = None, as_json: JsonFlag = False) -> None:
+    """One row per city: stage, since when, its deadline and how late it is (business days)."""
     from engine.queries import status as board
 
-    rows = board(sessions())
+    rows = board(sessions(), clock(at))
     if as_json:
         emit([{"city": r.city, **{k: v for k, v in r.__dict__.items() if k != "city"}} for r in rows])
         return
-    table = Table("city", "name", "stage", "since", "deadline", "coach")
+    table = Table("city", "name", "stage", "since", "deadline", "late", "coach")
     for r in rows:
-        deadline = r.deadline.date().isoformat() if r.deadline else "—"
-        table.add_row(r.city, r.name, r.label, r.since.date().isoformat(), deadline, r.coach or "—")
+        deadline = r.deadline.isoformat() if r.deadline else "—"
+        late = "—" if r.late_by is None else (f"{r.late_by} business days" if r.late_by else "on time")
+        table.add_row(r.city, r.name, r.label, r.since.date().isoformat(), deadline, late, r.coach or "—")
     out.print(table)
 
 
@@ -289,6 +211,9 @@ def diagram(
     if lifecycle not in known:
         fail(f"'{lifecycle}' is not a lifecycle; choose city, report or tranche.", 2)
     sys.stdout.write(mermaid(known[lifecycle]))
+
+
+timing.register(app)
 
 
 def run() -> None:

@@ -1,17 +1,17 @@
-"""Read-only views the CLI and (later) the web show: the board, a city's history, what one may do."""
+"""Read-only views the CLI (and later the web) show: the board, deadlines, a city's history, what one may do."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.act import Option, find_city, find_person, options
-from engine.facts import coach_of
-from models import AuditEvent, City
-from states import CITY_JOURNEY
+from engine.act import Option, aware, find_city, find_person, options
+from engine.calendar import calendar_for
+from models import AuditEvent, City, Deadline, Person, RoleAssignment, Rung
+from states import CITY_JOURNEY, Role
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,23 @@ class CityStatus:
     since: datetime
     version: int
     coach: str | None
-    deadline: datetime | None
+    deadline: date | None
+    late_by: int | None  # business days past the deadline on the city's calendar (0: on time)
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    """An open deadline, how late it is, and the next reminder it will send."""
+
+    city: str
+    kind: str
+    subject: str
+    due_on: date
+    extended_days: int
+    frozen: bool
+    late_by: int
+    next_reminder: datetime | None
+    next_audience: str | None
 
 
 @dataclass(frozen=True)
@@ -43,10 +59,38 @@ class HistoryEntry:
     data: dict[str, object]
 
 
-def status(sessions: sessionmaker[Session]) -> list[CityStatus]:
-    """Every city, in code order, with its stage and since when (deadlines come with the time issue)."""
+def late_by(city: City, deadline: Deadline, at: datetime) -> int:
+    """Business days past due on the city's calendar; a paused city's lateness stops when it paused."""
+    cal = calendar_for(city.country, city.timezone)
+    today = cal.local_date(deadline.frozen_at or at)
+    return max(0, cal.between(deadline.due_on, today))
+
+
+def status(sessions: sessionmaker[Session], at: datetime) -> list[CityStatus]:
+    """Every city, in code order: stage, since when, its stage deadline and how late it is."""
+    at = aware(at)
     with sessions() as s:
-        cities = list(s.scalars(select(City).order_by(City.code)))
+        rows = s.execute(
+            select(City, Deadline)
+            .outerjoin(
+                Deadline,
+                and_(
+                    Deadline.city_id == City.id,
+                    Deadline.state == "open",
+                    Deadline.kind == "stage",
+                    Deadline.subject == City.state,
+                ),
+            )
+            .order_by(City.code)
+        ).all()
+        coaches = {
+            city_id: email
+            for city_id, email in s.execute(
+                select(RoleAssignment.city_id, Person.email)
+                .join(Person, Person.id == RoleAssignment.person_id)
+                .where(RoleAssignment.role == Role.COACH.value)
+            )
+        }
         return [
             CityStatus(
                 c.code,
@@ -56,11 +100,53 @@ def status(sessions: sessionmaker[Session]) -> list[CityStatus]:
                 CITY_JOURNEY.state(c.state).label,
                 c.state_since,
                 c.version,
-                coach_of(s, c.id),
-                None,
+                coaches.get(c.id),
+                d.due_on if d else None,
+                late_by(c, d, at) if d else None,
             )
-            for c in cities
+            for c, d in rows
         ]
+
+
+def deadlines(sessions: sessionmaker[Session], at: datetime, *, overdue: bool = False) -> list[DeadlineRow]:
+    """Open deadlines, soonest first, each with its lateness and next reminder (only late ones if asked)."""
+    at = aware(at)
+    with sessions() as s:
+        rows = s.execute(
+            select(City, Deadline)
+            .join(Deadline, Deadline.city_id == City.id)
+            .where(Deadline.state == "open")
+            .order_by(Deadline.due_on, City.code)
+        ).all()
+        nexts = {
+            r.deadline_id: r
+            for r in s.scalars(
+                select(Rung)
+                .join(Deadline, Deadline.id == Rung.deadline_id)
+                .where(Deadline.state == "open", Rung.state == "pending")
+                .order_by(Rung.fire_at.desc())
+            )
+        }
+        result = []
+        for city, d in rows:
+            late = late_by(city, d, at)
+            if overdue and not late:
+                continue
+            nxt = nexts.get(d.id)
+            result.append(
+                DeadlineRow(
+                    city.code,
+                    d.kind,
+                    d.subject,
+                    d.due_on,
+                    d.extended_days,
+                    d.frozen_at is not None,
+                    late,
+                    nxt.fire_at if nxt else None,
+                    nxt.audience if nxt else None,
+                )
+            )
+        return result
 
 
 def history(sessions: sessionmaker[Session], code: str) -> list[HistoryEntry]:

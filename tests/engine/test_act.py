@@ -26,7 +26,7 @@ from support import (
 
 
 def state_of(network: Network, city: str) -> str:
-    return next(r.state for r in status(network.sessions) if r.city == city)
+    return next(r.state for r in status(network.sessions, network.clock) if r.city == city)
 
 
 def test_a_coach_of_another_city_is_told_so(network: Network) -> None:
@@ -86,7 +86,7 @@ def test_a_plan_needs_a_coach_first(network: Network) -> None:
         network.act("STL", "submit_plan", SECRETARIAT, **PLAN)
     network.act("STL", "assign_coach", SECRETARIAT_2, coach=COACH_BEN)
     network.act("STL", "submit_plan", SECRETARIAT, **PLAN)
-    assert next(r.coach for r in status(network.sessions) if r.city == "STL") == COACH_BEN
+    assert next(r.coach for r in status(network.sessions, network.clock) if r.city == "STL") == COACH_BEN
     network.walk("BKO", "submit_plan")
     with pytest.raises(InvalidData, match="submit_plan needs 'title'"):
         network.act("BKO", "submit_plan", LEAD_BKO)
@@ -179,7 +179,7 @@ def test_pause_freezes_and_resume_returns_to_the_state_it_left(network: Network)
 
 
 def test_a_stale_version_is_a_conflict_and_writes_nothing(network: Network) -> None:
-    version = next(r.version for r in status(network.sessions) if r.city == "BKO")
+    version = next(r.version for r in status(network.sessions, network.clock) if r.city == "BKO")
     network.act("BKO", "confirm", LEAD_BKO)
     with pytest.raises(Conflict, match="changed while you were deciding"):
         act(network.sessions, "BKO", "pause", SECRETARIAT, at=network.tick(), data={"reason": "x"},

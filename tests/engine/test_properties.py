@@ -67,11 +67,11 @@ def journey_machine(engine: Engine) -> type[RuleBasedStateMachine]:
             self.stack.close()
 
         def _try(self, city: str, trigger: str, person: str, data: dict[str, Any]) -> None:
-            before = next(r for r in status(self.network.sessions) if r.city == city)
+            before = next(r for r in status(self.network.sessions, self.network.clock) if r.city == city)
             try:
                 result = act(self.network.sessions, city, trigger, person, at=self.network.tick(), data=data)
             except JalonError:
-                after = next(r for r in status(self.network.sessions) if r.city == city)
+                after = next(r for r in status(self.network.sessions, self.network.clock) if r.city == city)
                 assert (after.state, after.version) == (before.state, before.version), "a refusal changed the city"
                 return
             assert before.state not in TERMINAL, f"{city} acted from terminal {before.state}"
@@ -111,7 +111,7 @@ def journey_machine(engine: Engine) -> type[RuleBasedStateMachine]:
 
         @invariant()
         def states_are_the_machines(self) -> None:
-            board = status(self.network.sessions)
+            board = status(self.network.sessions, self.network.clock)
             assert {r.state for r in board} <= STATES
 
         @invariant()

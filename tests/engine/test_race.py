@@ -37,7 +37,7 @@ def race(engine: Engine) -> None:
         gate.wait()
         for r in range(ROUNDS):
             city = CITIES[(n + r) % len(CITIES)]
-            row = next(x for x in status(sessions) if x.city == city)
+            row = next(x for x in status(sessions, base) if x.city == city)
             trigger, data = ("resume", {}) if row.state == "paused" else ("pause", {"reason": f"worker {n}"})
             at = base + timedelta(minutes=r, microseconds=n)
             try:
@@ -61,7 +61,7 @@ def race(engine: Engine) -> None:
     assert unexpected == []
     assert sum(wins.values()) + len(losses) == THREADS * ROUNDS
     assert all("changed while you were deciding" in m for m in losses)
-    board = {row.city: row for row in status(sessions)}
+    board = {row.city: row for row in status(sessions, base)}
     with sessions() as s:
         acts = s.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.trigger != "join"))
         assert acts == sum(wins.values())

@@ -12,7 +12,7 @@ from support import JOURNEY, Network
 
 def test_a_city_walks_the_whole_journey(network: Network) -> None:
     network.walk("BKO", "<end>")
-    board = {row.city: row for row in status(network.sessions)}
+    board = {row.city: row for row in status(network.sessions, network.clock)}
     assert board["BKO"].state == "completed"
     assert board["NIM"].state == "selected"
     trail = history(network.sessions, "BKO")

@@ -62,7 +62,7 @@ CASES = [(t.trigger, role) for t in CITY_JOURNEY.transitions for role in Role]
 def test_each_role_is_allowed_exactly_where_the_definition_says(network: Network, trigger: str, role: Role) -> None:
     transition = CITY_JOURNEY.transition(trigger)
     ready(network, trigger)
-    before = next(r for r in status(network.sessions) if r.city == "BKO")
+    before = next(r for r in status(network.sessions, network.clock) if r.city == "BKO")
     if role in transition.roles:
         result = network.act("BKO", trigger, HOLDER[role], **DATA.get(trigger, {}))
         expected = transition.dest or before.state
@@ -75,7 +75,7 @@ def test_each_role_is_allowed_exactly_where_the_definition_says(network: Network
         with pytest.raises(Refused) as refused:
             network.act("BKO", trigger, HOLDER[role], **DATA.get(trigger, {}))
         assert "may" in refused.value.reason
-        after = next(r for r in status(network.sessions) if r.city == "BKO")
+        after = next(r for r in status(network.sessions, network.clock) if r.city == "BKO")
         assert (after.state, after.version) == (before.state, before.version)
 
 

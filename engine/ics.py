@@ -1,0 +1,61 @@
+"""Deadlines and journey events as an iCalendar file, in each city's own time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.act import find_city
+from engine.calendar import WORK_STARTS
+from models import AuditEvent, City, Deadline
+from states import CITY_JOURNEY
+
+PRODID = "-//Jalon//City network deadlines//EN"
+
+
+def _label(subject: str) -> str:
+    """A stage's label, or the subject as written (alarms, reports)."""
+    try:
+        return CITY_JOURNEY.state(subject).label
+    except KeyError:
+        return subject.replace("_", " ")
+
+
+def calendar(sessions: sessionmaker[Session], code: str | None = None) -> bytes:
+    """One city's (or the whole network's) open deadlines and journey events, with VTIMEZONEs."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    with sessions() as s:
+        cities = [find_city(s, code)] if code else list(s.scalars(select(City).order_by(City.code)))
+        cal.add("x-wr-calname", f"Jalon: {cities[0].name}" if code and cities else "Jalon: network deadlines")
+        ids = [c.id for c in cities]
+        by_id = {c.id: c for c in cities}
+        for d in s.scalars(select(Deadline).where(Deadline.city_id.in_(ids), Deadline.state == "open")):
+            city = by_id[d.city_id]
+            start = datetime.combine(d.due_on, WORK_STARTS, tzinfo=ZoneInfo(city.timezone))
+            event = Event()
+            event.add("uid", f"deadline-{d.id}@jalon")
+            event.add("summary", f"{city.name}: {_label(d.subject)} due")
+            event.add("dtstart", start)
+            event.add("dtend", start + timedelta(minutes=30))
+            event.add("dtstamp", d.opened_at)
+            if d.extended_days:
+                event.add("description", f"Extended by {d.extended_days} business days.")
+            cal.add_component(event)
+        for e in s.scalars(select(AuditEvent).where(AuditEvent.city_id.in_(ids)).order_by(AuditEvent.id)):
+            city = by_id[e.city_id]
+            moment = e.at.astimezone(ZoneInfo(city.timezone))
+            event = Event()
+            event.add("uid", f"event-{e.city_id}-{e.seq}@jalon")
+            event.add("summary", f"{city.name}: {e.trigger.replace('_', ' ')}")
+            event.add("dtstart", moment)
+            event.add("dtend", moment + timedelta(minutes=15))
+            event.add("dtstamp", e.at)
+            cal.add_component(event)
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
