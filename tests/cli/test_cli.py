@@ -161,3 +161,40 @@ def test_a_database_that_does_not_exist_is_named_without_its_password(tmp_path: 
     assert 'database "jalon_no_such_db" does not exist' in run.stderr
     assert "s3cret" not in run.stderr + run.stdout
     assert "Traceback" not in run.stderr
+
+
+def test_sweep_deadlines_extend_and_calendar(db: dict[str, str]) -> None:
+    from icalendar import Calendar
+
+    assert jalon(db, "act", "MTL", "confirm", "--by", "helio.mondlane@matola.example.org").returncode == 0
+    extended = jalon(
+        db,
+        "extend",
+        "MTL",
+        "--days",
+        "3",
+        "--reason",
+        "Assembleia municipal",
+        "--by",
+        "claire.martin@aston.example.org",
+    )
+    assert extended.returncode == 0, extended.stderr
+    assert extended.stdout.startswith("MTL: deadline extended by 3 business days")
+    listed = json.loads(jalon(db, "deadlines", "--json").stdout)
+    matola = next(d for d in listed if d["city"] == "MTL" and d["subject"] == "confirmed")
+    assert matola["extended_days"] == 3 and matola["late_by"] == 0
+    far = "2031-01-06T09:30+00:00"
+    first = json.loads(jalon(db, "sweep", "--at", far, "--json").stdout)
+    assert any(f["city"] == "MTL" and f["subject"] == "confirmed" for f in first["fired"])
+    again = json.loads(jalon(db, "sweep", "--at", far, "--json").stdout)
+    assert again["fired"] == [] and again["skipped"] == []
+    overdue = json.loads(jalon(db, "deadlines", "--overdue", "--at", far, "--json").stdout)
+    assert {d["city"] for d in overdue} >= {"MTL", "BKO"}
+    ics = jalon(db, "calendar", "MTL")
+    parsed = Calendar.from_ical(ics.stdout)
+    summaries = [str(e.get("summary")) for e in parsed.walk("VEVENT")]
+    assert "Matola: Confirmed due" in summaries
+    assert "TZID=Africa/Maputo" in ics.stdout
+    assert [str(t.get("tzid")) for t in parsed.walk("VTIMEZONE")] == ["Africa/Maputo"]
+    bad = jalon(db, "sweep", "--at", "next tuesday")
+    assert (bad.returncode, bad.stderr.startswith("error: --at expects an ISO date and time")) == (2, True)
