@@ -15,6 +15,7 @@ from cli.common import At, By, JsonFlag, clock, emit, guarded, now, out, session
 def sweep(at: At = None, as_json: JsonFlag = False) -> None:
     """Fire every reminder and escalation due now (or --at); run it as often as you like."""
     from engine.sweep import sweep as run_sweep
+    from engine.timers import subject_label
 
     report = run_sweep(sessions(), clock(at))
     if as_json:
@@ -31,9 +32,11 @@ def sweep(at: At = None, as_json: JsonFlag = False) -> None:
     for f in report.fired:
         when = "before" if f.business_days < 0 else "after"
         lag = f"{abs(f.business_days)} business days {when}" if f.business_days else "on the day"
-        out.print(f"{f.city}: {f.subject} due {f.due_on}, {lag}: told {f.audience} ({', '.join(f.recipients)})")
+        told = ", ".join(f.recipients)
+        out.print(f"{f.city}: {subject_label(f.subject)} due {f.due_on}, {lag}: told {f.audience} ({told})")
     for k in report.skipped:
-        out.print(f"{k.city}: {k.subject}: skipped the stale {k.audience} rung of {k.fire_at.date()} (caught up)")
+        stale = f"the stale {k.audience} rung of {k.fire_at.date()}"
+        out.print(f"{k.city}: {subject_label(k.subject)}: skipped {stale} (caught up)")
 
 
 @guarded

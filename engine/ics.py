@@ -11,18 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.act import find_city
 from engine.calendar import WORK_STARTS
+from engine.timers import subject_label
 from models import AuditEvent, City, Deadline
-from states import CITY_JOURNEY
 
 PRODID = "-//Jalon//City network deadlines//EN"
-
-
-def _label(subject: str) -> str:
-    """A stage's label, or the subject as written (alarms, reports)."""
-    try:
-        return CITY_JOURNEY.state(subject).label
-    except KeyError:
-        return subject.replace("_", " ")
 
 
 def calendar(sessions: sessionmaker[Session], code: str | None = None) -> bytes:
@@ -40,7 +32,7 @@ def calendar(sessions: sessionmaker[Session], code: str | None = None) -> bytes:
             start = datetime.combine(d.due_on, WORK_STARTS, tzinfo=ZoneInfo(city.timezone))
             event = Event()
             event.add("uid", f"deadline-{d.id}@jalon")
-            event.add("summary", f"{city.name}: {_label(d.subject)} due")
+            event.add("summary", f"{city.name}: {subject_label(d.subject)} due")
             event.add("dtstart", start)
             event.add("dtend", start + timedelta(minutes=30))
             event.add("dtstamp", d.opened_at)

@@ -23,6 +23,16 @@ WITHDRAWN = "withdrawn"
 CITY_AUDIENCES = frozenset({"city", "mayor"})
 
 
+def subject_label(subject: str) -> str:
+    """What a deadline is about, as a person reads it: a stage's label, or the alarm's name."""
+    if subject == SELECTION_TO_START:
+        return "Start of activities (selection-to-start alarm)"
+    try:
+        return CITY_JOURNEY.state(subject).label
+    except KeyError:
+        return subject.replace("_", " ").capitalize()
+
+
 def city_calendar(city: City) -> BusinessCalendar:
     """The city's own business calendar."""
     return calendar_for(city.country, city.timezone)

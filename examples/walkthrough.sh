@@ -61,6 +61,14 @@ step "A shock pauses Matola; it resumes where it left off"
 show jalon act MTL pause --by "$SEC" --set "reason=Cyclone: the city team is unreachable"
 show jalon act MTL resume --by "$SEC"
 
+step "Time: every deadline on its city's calendar, an extension, and a sweep a month from now"
+show jalon deadlines
+show jalon extend NIM --days 10 --reason "Le conseil municipal se réunit le 28" --by "$SEC"
+AHEAD=$(python3 -c 'import datetime as d; print((d.datetime.now(d.timezone.utc)+d.timedelta(days=30)).isoformat(timespec="minutes"))')
+show jalon sweep --at "$AHEAD"
+show jalon deadlines --overdue --at "$AHEAD"
+show jalon calendar MTL | head -20
+
 step "The board, Bamako's history, and the audit check"
 show jalon status
 show jalon history BKO

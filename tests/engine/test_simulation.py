@@ -83,16 +83,16 @@ def test_eighteen_months_every_rung_once_at_nine_local_on_a_working_day(network:
     assert len(fired) > 100
     assert keys and max(keys.values()) == 1
     for rung, deadline in fired:
-        city = cities[deadline.city_id]
+        where = cities[deadline.city_id]
         reader = (
-            calendar_for(city.country, city.timezone)
+            calendar_for(where.country, where.timezone)
             if rung.audience in CITY_AUDIENCES
             else calendar_for("FR", definition_zone)
         )
         local = rung.fire_at.astimezone(reader.zone)
-        assert rung.fired_at == rung.fire_at, (city.code, deadline.subject, rung.business_days)
+        assert rung.fired_at == rung.fire_at, (where.code, deadline.subject, rung.business_days)
         assert (local.hour, local.minute) == (9, 0)
-        assert reader.is_working(local.date()), (city.code, local.date(), reader.holiday(local.date()))
+        assert reader.is_working(local.date()), (where.code, local.date(), reader.holiday(local.date()))
     open_due = [r for r in still_due if r.fire_at <= END]
     assert [r.id for r in open_due if r.fire_at < END - timedelta(days=1)] == []
     assert states == {**states, "BKO": "completed", "NIM": "withdrawn"}

@@ -17,9 +17,9 @@ from support import COACH_BKO, FINANCE, LEAD_BKO, SECRETARIAT, Network
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def local(city_zone: str, *args: int) -> datetime:
+def local(zone: str, year: int, month: int, day: int, hour: int) -> datetime:
     """A local wall-clock moment, as the aware datetime the engine is given."""
-    return datetime(*args, tzinfo=ZoneInfo(city_zone))  # type: ignore[misc]
+    return datetime(year, month, day, hour, tzinfo=ZoneInfo(zone))
 
 
 def deadline_of(network: Network, city: str, subject: str) -> Deadline:
