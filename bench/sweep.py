@@ -405,10 +405,12 @@ def phased(name: str, engine: Engine, pop: Population, moment: datetime, batch: 
     sessions: sessionmaker[Session] = make_sessions(engine)
     original = sweeping._recipients
 
-    def recipients(s: Session, city_ids: set[int]) -> dict[tuple[int | None, str], list[tuple[int, str]]]:
+    def recipients(
+        s: Session, city_ids: set[int], network: dict[str, list[tuple[int, str]]]
+    ) -> dict[tuple[int, str], list[tuple[int, str]]]:
         ph.mark("4 recipients (query + dict)")
         try:
-            return original(s, city_ids)
+            return original(s, city_ids, network)
         finally:
             ph.mark("5 python loop (messages, report)")
 
@@ -419,7 +421,7 @@ def phased(name: str, engine: Engine, pop: Population, moment: datetime, batch: 
             ph.mark(phase)
 
     def on_before_flush(*_: Any) -> None:
-        ph.mark("6 flush (ORM unit of work)")
+        ph.mark("6 flush (ORM unit of work)")  # the sweep writes in bulk: mostly empty now
 
     def on_after_flush(*_: Any) -> None:
         ph.mark("7 COMMIT")

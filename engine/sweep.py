@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.act import aware
 from models import City, Deadline, OutboxMessage, Person, RoleAssignment, Rung
 from models.db import writing
+from models.types import UTCDateTime
 from states import Role
 
 BATCH = 500
@@ -22,6 +24,10 @@ AUDIENCE_ROLES: dict[str, tuple[Role, ...]] = {
     "secretariat": (Role.SECRETARIAT,),
     "finance": (Role.FINANCE,),
 }
+OUTBOX = cast(Table, OutboxMessage.__table__)
+DEADLINES = cast(Table, Deadline.__table__)
+ROLE_AUDIENCE = {role.value: audience for audience, roles in AUDIENCE_ROLES.items() for role in roles}
+Readers = dict[str, list[tuple[int, str]]]
 
 
 @dataclass(frozen=True)
@@ -65,77 +71,103 @@ def sweep(sessions: sessionmaker[Session], at: datetime, *, batch: int = BATCH) 
     the latest due rung of a ladder fires; the earlier ones are recorded as skipped.
     """
     report = SweepReport(aware(at))
+    network: Readers | None = None
     while True:
         with sessions.begin() as s:
             writing(s)
-            taken = _fire_batch(s, report, batch)
+            network = _network(s) if network is None else network
+            taken = _fire_batch(s, report, batch, network)
         if taken < batch:
             return report
 
 
-def _fire_batch(s: Session, report: SweepReport, batch: int) -> int:
-    """One batch: lock due deadlines, fire or skip their due rungs, move their next fire time."""
+def _fire_batch(s: Session, report: SweepReport, batch: int, network: Readers) -> int:
+    """One batch: lock due deadlines, fire or skip their due rungs, move their next fire time.
+
+    Reads only the columns it needs and writes in bulk (no ORM objects): its cost is a few statements
+    per batch, whatever the number of cities.
+    """
     at = report.at
-    deadlines = list(
-        s.scalars(
-            select(Deadline)
-            .where(Deadline.next_fire_at <= at)
-            .order_by(Deadline.next_fire_at, Deadline.id)
-            .limit(batch)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    deadlines = s.execute(
+        select(Deadline.id, Deadline.city_id, Deadline.subject, Deadline.due_on, Deadline.extended_days)
+        .where(Deadline.next_fire_at <= at)
+        .order_by(Deadline.next_fire_at, Deadline.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True, of=Deadline)
+    ).all()
     if not deadlines:
         return 0
-    pending: dict[int, list[Rung]] = defaultdict(list)
-    for rung in s.scalars(
-        select(Rung)
+    pending: dict[int, list[Row[tuple[int, int, int, str, datetime]]]] = defaultdict(list)
+    for rung in s.execute(
+        select(Rung.id, Rung.deadline_id, Rung.business_days, Rung.audience, Rung.fire_at)
         .where(Rung.deadline_id.in_([d.id for d in deadlines]), Rung.state == "pending")
         .order_by(Rung.deadline_id, Rung.fire_at, Rung.seq)
     ):
         pending[rung.deadline_id].append(rung)
-    cities = {c.id: c for c in s.scalars(select(City).where(City.id.in_({d.city_id for d in deadlines})))}
-    people = _recipients(s, set(cities))
-    messages: list[OutboxMessage] = []
-    for deadline in deadlines:
-        city = cities[deadline.city_id]
-        due = [r for r in pending[deadline.id] if r.fire_at <= at]
-        later = [r for r in pending[deadline.id] if r.fire_at > at]
-        deadline.next_fire_at = later[0].fire_at if later else None
+    city_ids = {d.city_id for d in deadlines}
+    codes = dict(s.execute(select(City.id, City.code).where(City.id.in_(city_ids))).tuples().all())
+    people = _recipients(s, city_ids, network)
+    fired: list[int] = []
+    skipped: list[int] = []
+    moves: list[dict[str, object]] = []
+    messages: list[dict[str, object]] = []
+    for d in deadlines:
+        due = [r for r in pending[d.id] if r.fire_at <= at]
+        later = [r for r in pending[d.id] if r.fire_at > at]
+        moves.append({"deadline": d.id, "next": later[0].fire_at if later else None})
         if not due:
             continue
         *stale, rung = due
+        code = codes[d.city_id]
         for old in stale:
-            old.state, old.fired_at = "skipped", at
-            report.skipped.append(Skipped(city.code, deadline.subject, old.business_days, old.audience, old.fire_at))
-        rung.state, rung.fired_at = "fired", at
-        readers = people.get((city.id, rung.audience)) or people.get((None, "secretariat"), [])
-        messages += [_message(city, deadline, rung, pid, len(stale), at) for pid, _ in readers]
+            skipped.append(old.id)
+            report.skipped.append(Skipped(code, d.subject, old.business_days, old.audience, old.fire_at))
+        fired.append(rung.id)
+        readers = people.get((d.city_id, rung.audience)) or network.get("secretariat", [])
+        messages += [_message(code, d, rung, d.city_id, pid, len(stale), at) for pid, _ in readers]
         report.fired.append(
             Fired(
-                city.code,
-                deadline.subject,
-                deadline.due_on.isoformat(),
+                code,
+                d.subject,
+                d.due_on.isoformat(),
                 rung.business_days,
                 rung.audience,
                 rung.fire_at,
                 tuple(email for _, email in readers),
             )
         )
-    s.add_all(messages)
+    for ids, state in ((fired, "fired"), (skipped, "skipped")):
+        if ids:
+            s.execute(update(Rung).where(Rung.id.in_(ids)).values(state=state, fired_at=at))
+    s.execute(
+        update(DEADLINES)
+        .where(DEADLINES.c.id == bindparam("deadline"))
+        .values(next_fire_at=bindparam("next", type_=UTCDateTime())),
+        moves,
+    )
+    if messages:
+        s.execute(insert(OUTBOX), messages)  # Core executemany: no RETURNING, the ids are never read
     return len(deadlines)
 
 
-def _message(city: City, deadline: Deadline, rung: Rung, person_id: int, skipped: int, at: datetime) -> OutboxMessage:
+def _message(
+    code: str,
+    deadline: Row[tuple[int, int, str, date, int]],
+    rung: Row[tuple[int, int, int, str, datetime]],
+    city_id: int,
+    person_id: int,
+    skipped: int,
+    at: datetime,
+) -> dict[str, object]:
     """One reader's reminder or escalation, keyed by (rung, reader) so it can exist only once."""
-    return OutboxMessage(
-        key=f"rung:{rung.id}:{person_id}",
-        kind="deadline.reminder" if rung.audience == "city" else f"deadline.escalation.{rung.audience}",
-        channel="email",
-        city_id=city.id,
-        recipient_id=person_id,
-        payload={
-            "city": city.code,
+    return {
+        "key": f"rung:{rung.id}:{person_id}",
+        "kind": "deadline.reminder" if rung.audience == "city" else f"deadline.escalation.{rung.audience}",
+        "channel": "email",
+        "city_id": city_id,
+        "recipient_id": person_id,
+        "payload": {
+            "city": code,
             "subject": deadline.subject,
             "due_on": deadline.due_on.isoformat(),
             "business_days": rung.business_days,
@@ -143,32 +175,37 @@ def _message(city: City, deadline: Deadline, rung: Rung, person_id: int, skipped
             "extended_days": deadline.extended_days,
             "skipped_before": skipped,
         },
-        created_at=at,
-        next_attempt_at=at,
-    )
+        "created_at": at,
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": at,
+    }
 
 
-def _recipients(s: Session, city_ids: set[int]) -> dict[tuple[int | None, str], list[tuple[int, str]]]:
-    """Who reads each audience of each city (network roles under city None), in one query."""
-    role_audience = {role.value: audience for audience, roles in AUDIENCE_ROLES.items() for role in roles}
-    rows = s.execute(
+def _network(s: Session) -> Readers:
+    """Network-wide readers (secretariat, finance), read once per sweep."""
+    found: Readers = defaultdict(list)
+    for role, person_id, email in s.execute(
+        select(RoleAssignment.role, Person.id, Person.email)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(RoleAssignment.city_id.is_(None), RoleAssignment.role.in_(ROLE_AUDIENCE))
+        .order_by(Person.email)
+    ):
+        found[ROLE_AUDIENCE[role]].append((person_id, email))
+    return dict(found)
+
+
+def _recipients(s: Session, city_ids: set[int], network: Readers) -> dict[tuple[int, str], list[tuple[int, str]]]:
+    """Who reads each audience of each city in the batch, in one query; network roles from the sweep's cache."""
+    found: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
+    for city_id, role, person_id, email in s.execute(
         select(RoleAssignment.city_id, RoleAssignment.role, Person.id, Person.email)
         .join(Person, Person.id == RoleAssignment.person_id)
-        .where(
-            RoleAssignment.role.in_(role_audience),
-            or_(RoleAssignment.city_id.in_(city_ids), RoleAssignment.city_id.is_(None)),
-        )
+        .where(RoleAssignment.city_id.in_(city_ids), RoleAssignment.role.in_(ROLE_AUDIENCE))
         .order_by(Person.email)
-    )
-    found: dict[tuple[int | None, str], list[tuple[int, str]]] = defaultdict(list)
-    network: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for city_id, role, person_id, email in rows:
-        if city_id is None:
-            network[role_audience[role]].append((person_id, email))
-        else:
-            found[(city_id, role_audience[role])].append((person_id, email))
+    ):
+        found[(city_id, ROLE_AUDIENCE[role])].append((person_id, email))
     for audience, readers in network.items():
-        found[(None, audience)] = readers
         for city_id in city_ids:
             found[(city_id, audience)] = readers
     return found
