@@ -145,7 +145,7 @@ def status(at: At = None, as_json: JsonFlag = False) -> None:
     table = Table("city", "name", "stage", "since", "deadline", "late", "coach")
     for r in rows:
         deadline = r.deadline.isoformat() if r.deadline else "—"
-        late = "—" if r.late_by is None else (f"{r.late_by} business days" if r.late_by else "on time")
+        late = "—" if r.late_by is None else (f"{r.mark}: {r.late_by} business days" if r.late_by else "on time")
         table.add_row(r.city, r.name, r.label, r.since.date().isoformat(), deadline, late, r.coach or "—")
     out.print(table)
 

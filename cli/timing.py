@@ -54,7 +54,7 @@ def deadlines(
         return
     table = Table("city", "what", "due on", "late", "extended", "next reminder")
     for r in rows:
-        late = "paused" if r.frozen else (f"{r.late_by} business days" if r.late_by else "on time")
+        late = "paused" if r.frozen else (f"{r.mark}: {r.late_by} business days" if r.late_by else "on time")
         nxt = f"{r.next_reminder:%Y-%m-%d %H:%M} UTC to {r.next_audience}" if r.next_reminder else "—"
         table.add_row(
             r.city, r.subject, r.due_on.isoformat(), late, f"+{r.extended_days}" if r.extended_days else "", nxt

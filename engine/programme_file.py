@@ -178,6 +178,7 @@ class Alarms(Strict):
 
     selection_to_start_days: int = Field(default=120, gt=0)
     silent_days: int = Field(default=30, gt=0)
+    very_late_business_days: int = Field(default=20, gt=0)  # past this, a late deadline is marked very late
 
 
 class ProgrammeFile(Strict):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.act import Option, aware, find_city, find_person, options
 from engine.calendar import calendar_for
-from models import AuditEvent, City, Deadline, Person, RoleAssignment, Rung
+from models import AuditEvent, City, Deadline, Person, ProgrammeVersion, RoleAssignment, Rung
 from states import CITY_JOURNEY, Role
 
 
@@ -28,6 +28,7 @@ class CityStatus:
     coach: str | None
     deadline: date | None
     late_by: int | None  # business days past the deadline on the city's calendar (0: on time)
+    mark: str  # "on time", "late", "very late" (or "" without a deadline)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class DeadlineRow:
     extended_days: int
     frozen: bool
     late_by: int
+    mark: str
     next_reminder: datetime | None
     next_audience: str | None
 
@@ -66,12 +68,22 @@ def late_by(city: City, deadline: Deadline, at: datetime) -> int:
     return max(0, cal.between(deadline.due_on, today))
 
 
+def mark(late: int | None, definition: dict[str, object]) -> str:
+    """On time, late, or very late past the programme's threshold (20 business days by default)."""
+    if late is None:
+        return ""
+    alarms = definition.get("alarms")
+    limit = int(alarms.get("very_late_business_days", 20)) if isinstance(alarms, dict) else 20
+    return "on time" if late == 0 else ("very late" if late > limit else "late")
+
+
 def status(sessions: sessionmaker[Session], at: datetime) -> list[CityStatus]:
     """Every city, in code order: stage, since when, its stage deadline and how late it is."""
     at = aware(at)
     with sessions() as s:
         rows = s.execute(
-            select(City, Deadline)
+            select(City, Deadline, ProgrammeVersion.definition)
+            .join(ProgrammeVersion, ProgrammeVersion.id == City.definition_id)
             .outerjoin(
                 Deadline,
                 and_(
@@ -102,9 +114,10 @@ def status(sessions: sessionmaker[Session], at: datetime) -> list[CityStatus]:
                 c.version,
                 coaches.get(c.id),
                 d.due_on if d else None,
-                late_by(c, d, at) if d else None,
+                late := late_by(c, d, at) if d else None,
+                mark(late, definition),
             )
-            for c, d in rows
+            for c, d, definition in rows
         ]
 
 
@@ -113,8 +126,9 @@ def deadlines(sessions: sessionmaker[Session], at: datetime, *, overdue: bool = 
     at = aware(at)
     with sessions() as s:
         rows = s.execute(
-            select(City, Deadline)
+            select(City, Deadline, ProgrammeVersion.definition)
             .join(Deadline, Deadline.city_id == City.id)
+            .join(ProgrammeVersion, ProgrammeVersion.id == City.definition_id)
             .where(Deadline.state == "open")
             .order_by(Deadline.due_on, City.code)
         ).all()
@@ -128,7 +142,7 @@ def deadlines(sessions: sessionmaker[Session], at: datetime, *, overdue: bool = 
             )
         }
         result = []
-        for city, d in rows:
+        for city, d, definition in rows:
             late = late_by(city, d, at)
             if overdue and not late:
                 continue
@@ -142,6 +156,7 @@ def deadlines(sessions: sessionmaker[Session], at: datetime, *, overdue: bool = 
                     d.extended_days,
                     d.frozen_at is not None,
                     late,
+                    mark(late, definition),
                     nxt.fire_at if nxt else None,
                     nxt.audience if nxt else None,
                 )

@@ -213,4 +213,7 @@ def test_overdue_lists_late_cities_with_business_days_late(network: Network) -> 
     assert set(late) == {("BKO", "confirmed"), ("NIM", "selected")}
     assert (late[("NIM", "selected")].due_on, late[("NIM", "selected")].late_by) == (date(2026, 1, 22), 1)
     board = {r.city: r for r in status(network.sessions, datetime(2026, 1, 23, 12, tzinfo=UTC))}
-    assert (board["BKO"].deadline, board["BKO"].late_by) == (date(2026, 1, 19), 3)
+    assert (board["BKO"].deadline, board["BKO"].late_by, board["BKO"].mark) == (date(2026, 1, 19), 3, "late")
+    assert board["KLA"].mark == "on time"
+    later = {r.city: r for r in status(network.sessions, datetime(2026, 2, 18, 12, tzinfo=UTC))}
+    assert (later["BKO"].late_by, later["BKO"].mark) == (21, "very late")  # past the programme's 20
