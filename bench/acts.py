@@ -38,16 +38,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, event, func, insert, or_, select, text, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from backends import BENCH_DATABASE, Unreachable, postgres_engine
+from backends import sqlite_engine as fresh_sqlite
+from sqlalchemy import Engine, Table, bindparam, event, func, insert, or_, select, update
 
 from engine import act
 from engine.audit import GENESIS, digest, verify
 from engine.importers import import_cities, import_people
 from engine.programme_file import load
 from models import AuditEvent, Base, City, OutboxMessage, Person, ProgrammeVersion, RoleAssignment
-from models.db import make_engine, make_sessions, upgrade
+from models.db import make_sessions
 from states import CITY_JOURNEY, Role
 from states import lifecycle as j
 
@@ -56,7 +56,6 @@ SECRETARIAT = "claire.martin@aston.example.org"
 REASON = "Benchmark: the city asked for a pause"
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 STEP = timedelta(seconds=1)
-BENCH_DATABASE = "jalon_bench"
 DEFAULT_POSTGRES = f"postgresql+psycopg://postgres@127.0.0.1:5432/{BENCH_DATABASE}"
 TARGET = 0.5
 
@@ -81,10 +80,6 @@ EVENTS = table(AuditEvent)
 OUTBOX = table(OutboxMessage)
 VERSIONS = table(ProgrammeVersion)
 ACTIVE = frozenset(j.ACTIVE)
-
-
-class Unreachable(Exception):
-    """The database server cannot be reached; say so plainly, no traceback."""
 
 
 # --- the load -------------------------------------------------------------------------------------
@@ -403,34 +398,7 @@ def profile(name: str, engine: Engine, run: Runner, acts: Acts) -> None:
 
 def sqlite_engine(folder: Path) -> Engine:
     """A fresh SQLite file, migrated to head."""
-    engine = make_engine(f"sqlite:///{folder / 'bench.db'}")
-    upgrade(engine)
-    return engine
-
-
-def postgres_engine(server: str) -> Engine:
-    """The jalon_bench database on the server, created if missing, its schema public new and migrated."""
-    url = make_url(server).set(database=BENCH_DATABASE)
-    shown = url.render_as_string(hide_password=True)
-    admin = make_engine(
-        url.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 5},
-    )
-    try:
-        with admin.connect() as conn:
-            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": BENCH_DATABASE}):
-                conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise Unreachable(f"PostgreSQL is not reachable at {shown}: {reason}") from None
-    finally:
-        admin.dispose()
-    engine = make_engine(url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
-    return engine
+    return fresh_sqlite(folder / "bench.db")
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:

@@ -47,21 +47,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from backends import BENCH_DATABASE, Unreachable, postgres_engine
+from backends import sqlite_engine as fresh_sqlite
 from sqlalchemy import Engine, Table, bindparam, delete, func, insert, select, text, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 import engine.sweep as sweeping
 from engine.programme_file import load
 from models import Base, City, Deadline, OutboxMessage, Person, ProgrammeVersion, RoleAssignment, Rung
-from models.db import make_engine, make_sessions, upgrade
+from models.db import make_sessions
 from states import Role
 from states import lifecycle as j
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 AT = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # the sweep moment
-BENCH_DATABASE = "jalon_bench"
 DEFAULT_POSTGRES = f"postgresql+psycopg://postgres@127.0.0.1:5432/{BENCH_DATABASE}"
 COACHES = 20
 SECRETARIAT = 2
@@ -86,10 +85,6 @@ DEADLINES = table(Deadline)
 RUNGS = table(Rung)
 OUTBOX = table(OutboxMessage)
 VERSIONS = table(ProgrammeVersion)
-
-
-class Unreachable(Exception):
-    """The database server cannot be reached; say so plainly, no traceback."""
 
 
 # --- the population -------------------------------------------------------------------------------
@@ -499,34 +494,7 @@ def profiled(name: str, engine: Engine, pop: Population, moment: datetime, batch
 
 def sqlite_engine(folder: Path, n: int) -> Engine:
     """A fresh SQLite file for n cities, migrated to head."""
-    engine = make_engine(f"sqlite:///{folder / f'sweep-{n}.db'}")
-    upgrade(engine)
-    return engine
-
-
-def postgres_engine(server: str) -> Engine:
-    """The jalon_bench database on the server, created if missing, its schema public new and migrated."""
-    url = make_url(server).set(database=BENCH_DATABASE)
-    shown = url.render_as_string(hide_password=True)
-    admin = make_engine(
-        url.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 5},
-    )
-    try:
-        with admin.connect() as conn:
-            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": BENCH_DATABASE}):
-                conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise Unreachable(f"PostgreSQL is not reachable at {shown}: {reason}") from None
-    finally:
-        admin.dispose()
-    engine = make_engine(url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
-    return engine
+    return fresh_sqlite(folder / f"sweep-{n}.db")
 
 
 def bench(name: str, args: argparse.Namespace, folder: Path) -> list[Result]:

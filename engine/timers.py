@@ -92,12 +92,26 @@ def open_stage(s: Session, city: City, stage: str, definition: Mapping[str, Any]
         return None
     ladder = [dict(r) for r in definition.get("ladders", {}).get(timing.get("ladder", "standard"), [])]
     cal = city_calendar(city)
+    return _open(s, city, definition, STAGE, stage, at, due_date(cal, cal.local_date(at), timing), ladder)
+
+
+def _open(
+    s: Session,
+    city: City,
+    definition: Mapping[str, Any],
+    kind: str,
+    subject: str,
+    at: datetime,
+    due_on: date,
+    ladder: list[dict[str, Any]],
+) -> Deadline:
+    """A new open deadline with its ladder of pending rungs, planned and added to the session."""
     deadline = Deadline(
         city_id=city.id,
-        kind=STAGE,
-        subject=stage,
+        kind=kind,
+        subject=subject,
         opened_at=at,
-        due_on=due_date(cal, cal.local_date(at), timing),
+        due_on=due_on,
         extended_days=0,
         state="open",
         ladder=ladder,
@@ -116,19 +130,8 @@ def on_join(s: Session, city: City, definition: Mapping[str, Any], at: datetime)
     open_stage(s, city, city.state, definition, at)
     limit = int(definition.get("alarms", {}).get("selection_to_start_days", 120))
     cal = city_calendar(city)
-    alarm = Deadline(
-        city_id=city.id,
-        kind=ALARM,
-        subject=SELECTION_TO_START,
-        opened_at=at,
-        due_on=cal.next_working(cal.local_date(at) + timedelta(days=limit)),
-        extended_days=0,
-        state="open",
-        ladder=[{"business_days": 0, "to": "secretariat"}],
-    )
-    alarm.rungs = [Rung(seq=1, business_days=0, audience="secretariat", state="pending")]
-    plan(alarm, city, definition)
-    s.add(alarm)
+    due = cal.next_working(cal.local_date(at) + timedelta(days=limit))
+    _open(s, city, definition, ALARM, SELECTION_TO_START, at, due, [{"business_days": 0, "to": "secretariat"}])
 
 
 def open_deadlines(s: Session, city_id: int) -> list[Deadline]:
