@@ -64,6 +64,14 @@ class BusinessCalendar:
         return datetime.combine(day, hour, tzinfo=self.zone).astimezone(UTC)
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day n months later, or the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
 @cache
 def calendar_for(country: str, zone: str) -> BusinessCalendar:
     """The calendar of a country seen from a time zone; built once per pair."""

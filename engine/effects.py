@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from engine import timers
+from engine import reports, timers
 from engine.errors import NotFound
 from engine.facts import experiment_tranches, open_report, pending_plan
 from models import ChecklistTick, City, Grant, Person, Plan, Report, RoleAssignment, Tranche
@@ -76,30 +76,21 @@ def apply(
             grant = _grant(s, city, "experiment", money, actor, at)
             schedule = [(t["name"], t["share"], t["when"]) for t in definition["grant"]["tranches"]]
             _tranches(s, grant, schedule, money, at, {"award"})
-        case "open_report" | "begin_final_report":
-            kind = "periodic" if trigger == "open_report" else "final"
-            opened = s.scalar(select(func.count(Report.id)).where(Report.city_id == city.id, Report.kind == kind))
-            due: date | None = data.get("due_on")
-            s.add(
-                Report(
-                    city_id=city.id,
-                    kind=kind,
-                    number=(opened or 0) + 1,
-                    state="due",
-                    due_on=due,
-                    opened_at=at,
-                )
-            )
+            reports.on_award(s, city, definition, at)
+        case "begin_final_report":
+            reports.open_final(s, city, at)
         case "submit_report":
             report = _open_report(s, city)
             report.state = REPORT_MACHINE.step(report.state, "submit")
             report.summary, report.submitted_by, report.submitted_at = data["summary"], actor.id, at
+            reports.on_submit(s, city, report, at)
         case "request_report_changes" | "approve_report":
             report = _open_report(s, city)
             report.state = REPORT_MACHINE.step(report.state, REPORT_STEP[trigger])
             report.decided_by, report.decided_at = actor.id, at
             if report.state == "approved":
                 _release_after(s, city, report, at)
+                reports.on_approve(s, city, report, definition, at)
         case "pay_tranche":
             _pay_next(s, city, "experiment", actor, at)
         case "extend_deadline":

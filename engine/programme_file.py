@@ -170,7 +170,7 @@ class Reports(Strict):
     """How often periodic reports fall due while a city experiments."""
 
     every_months: int = Field(default=3, gt=0, le=24)
-    due_business_days: int = Field(default=20, gt=0, le=250)  # a report is due this long after it opens
+    ladder: Key = "standard"
 
 
 class Alarms(Strict):
@@ -209,6 +209,9 @@ class ProgrammeFile(Strict):
 
     @model_validator(mode="after")
     def _ladders_exist(self) -> ProgrammeFile:
+        if self.reports.ladder not in self.ladders:
+            known = ", ".join(sorted(self.ladders))
+            raise At(f"there is no ladder '{self.reports.ladder}' (ladders: {known})", "reports", "ladder")
         for stage, timing in self.stages.items():
             if timing.ladder not in self.ladders:
                 known = ", ".join(sorted(self.ladders))

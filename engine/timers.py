@@ -15,6 +15,7 @@ from states import CITY_JOURNEY, Tag
 
 STAGE = "stage"
 ALARM = "alarm"
+REPORT = "report"
 SELECTION_TO_START = "selection_to_start"
 STARTED = "onboarding"  # the official start of activities: the selection-to-start alarm stops here
 PAUSED = frozenset(CITY_JOURNEY.tagged(Tag.PAUSED))
@@ -92,10 +93,10 @@ def open_stage(s: Session, city: City, stage: str, definition: Mapping[str, Any]
         return None
     ladder = [dict(r) for r in definition.get("ladders", {}).get(timing.get("ladder", "standard"), [])]
     cal = city_calendar(city)
-    return _open(s, city, definition, STAGE, stage, at, due_date(cal, cal.local_date(at), timing), ladder)
+    return open_deadline(s, city, definition, STAGE, stage, at, due_date(cal, cal.local_date(at), timing), ladder)
 
 
-def _open(
+def open_deadline(
     s: Session,
     city: City,
     definition: Mapping[str, Any],
@@ -131,7 +132,7 @@ def on_join(s: Session, city: City, definition: Mapping[str, Any], at: datetime)
     limit = int(definition.get("alarms", {}).get("selection_to_start_days", 120))
     cal = city_calendar(city)
     due = cal.next_working(cal.local_date(at) + timedelta(days=limit))
-    _open(s, city, definition, ALARM, SELECTION_TO_START, at, due, [{"business_days": 0, "to": "secretariat"}])
+    open_deadline(s, city, definition, ALARM, SELECTION_TO_START, at, due, [{"business_days": 0, "to": "secretariat"}])
 
 
 def open_deadlines(s: Session, city_id: int) -> list[Deadline]:
@@ -161,7 +162,7 @@ def on_move(
             shift(d, city, definition, at)
         return
     for d in current:
-        if d.kind == STAGE or to_state == STARTED or to_state in TERMINAL:
+        if d.kind == STAGE or (d.kind == ALARM and to_state == STARTED) or to_state in TERMINAL:
             close(d, at, "cancelled" if to_state == WITHDRAWN else "met")
     open_stage(s, city, to_state, definition, at)
 
@@ -187,6 +188,13 @@ def extend(s: Session, city: City, definition: Mapping[str, Any], days: int) -> 
     deadline.extended_days += days
     plan(deadline, city, definition)
     return deadline
+
+
+def close_subject(s: Session, city: City, kind: str, subject: str, at: datetime, outcome: str) -> None:
+    """Close the city's open deadline about subject, if there is one."""
+    for deadline in open_deadlines(s, city.id):
+        if (deadline.kind, deadline.subject) == (kind, subject):
+            close(deadline, at, outcome)
 
 
 def close(deadline: Deadline, at: datetime, outcome: str) -> None:

@@ -77,10 +77,10 @@ def not_the_report_submitter(f: Facts) -> str | None:
     return None
 
 
-def no_report_open(f: Facts) -> str | None:
-    """One periodic report at a time, and none left hanging when the final phase starts."""
-    if f.report_to_submit is not None or f.report_submitted_by is not None:
-        return "A report is still open for this city; it must be approved first."
+def no_report_under_review(f: Facts) -> str | None:
+    """The final phase starts once no submitted report is left waiting for its review."""
+    if f.report_submitted_by is not None:
+        return "A submitted report is waiting for review; it must be approved or sent back first."
     return None
 
 

@@ -192,15 +192,6 @@ TRANSITIONS: Final = (
         needs=(REASON,),
     ),
     _t(
-        "open_report",
-        EXPERIMENTING,
-        None,
-        "Open a periodic report",
-        {SEC},
-        guards=(g.no_report_open,),
-        needs=(FieldDef("due_on", FieldKind.DATE, "Due on", False),),
-    ),
-    _t(
         "submit_report",
         FUNDED,
         None,
@@ -240,7 +231,7 @@ TRANSITIONS: Final = (
         FINAL_REPORTING,
         "Close the experiment and ask for the final report",
         {COACH, SEC},
-        guards=(g.no_report_open,),
+        guards=(g.no_report_under_review,),
     ),
     _t(
         "complete",

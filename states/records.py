@@ -15,11 +15,13 @@ REPORT_LIFECYCLE: Final = Lifecycle(
         StateDef("submitted", "Submitted", frozenset({Tag.WAITING_ON_COACH})),
         StateDef("changes_requested", "Changes requested", frozenset({Tag.WAITING_ON_CITY})),
         StateDef("approved", "Approved", frozenset({Tag.TERMINAL})),
+        StateDef("superseded", "Replaced by the final report", frozenset({Tag.TERMINAL})),
     ),
     transitions=(
         TransitionDef("submit", ("due", "changes_requested"), "submitted", "Submit"),
         TransitionDef("request_changes", ("submitted",), "changes_requested", "Ask for changes"),
         TransitionDef("approve", ("submitted",), "approved", "Approve"),
+        TransitionDef("supersede", ("due", "changes_requested"), "superseded", "The final report replaces it"),
     ),
 )
 

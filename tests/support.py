@@ -58,7 +58,6 @@ JOURNEY: list[tuple[str, str, dict[str, Any]]] = [
     ("send_to_committee", COACH_BKO, {}),
     ("approve_grant", SECRETARIAT, {"amount": "40000", "currency": "EUR"}),
     ("pay_tranche", FINANCE, {}),
-    ("open_report", SECRETARIAT, {}),
     ("submit_report", LEAD_BKO, {"summary": "First quarter"}),
     ("approve_report", COACH_BKO, {}),
     ("pay_tranche", FINANCE, {}),

@@ -157,7 +157,7 @@ def test_tampering_is_detected_by_the_hash_chain(network: Network) -> None:
 
 
 def test_replay_reproduces_every_city_including_pause_and_resume(network: Network) -> None:
-    network.walk("BKO", "open_report")
+    network.walk("BKO", "submit_report")
     network.act("BKO", "pause", SECRETARIAT, reason="Floods")
     network.act("KLA", "decline", "david.okello@kampala.example.org", reason="Elections")
     network.act("BKO", "resume", SECRETARIAT)
