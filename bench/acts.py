@@ -40,14 +40,17 @@ from typing import Any
 
 from backends import BENCH_DATABASE, Unreachable, postgres_engine
 from backends import sqlite_engine as fresh_sqlite
-from sqlalchemy import Engine, Table, bindparam, event, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, event, func, insert, or_, select, update
 
 from engine import act
 from engine.audit import GENESIS, digest, verify
+from engine.calendar import calendar_for
 from engine.importers import import_cities, import_people
 from engine.programme_file import load
-from models import AuditEvent, Base, City, OutboxMessage, Person, ProgrammeVersion, RoleAssignment
+from engine.timers import fire_time
+from models import AuditEvent, Base, City, Deadline, OutboxMessage, Person, ProgrammeVersion, RoleAssignment, Rung
 from models.db import make_sessions
+from models.types import UTCDateTime
 from states import CITY_JOURNEY, Role
 from states import lifecycle as j
 
@@ -79,6 +82,8 @@ ROLES = table(RoleAssignment)
 EVENTS = table(AuditEvent)
 OUTBOX = table(OutboxMessage)
 VERSIONS = table(ProgrammeVersion)
+DEADLINES = table(Deadline)
+RUNGS = table(Rung)
 ACTIVE = frozenset(j.ACTIVE)
 
 
@@ -164,6 +169,8 @@ def raw_runner(engine: Engine, *, prepared: bool = False) -> Runner:
         ROLES.c.person_id == bindparam("person"), or_(ROLES.c.city_id.is_(None), ROLES.c.city_id == bindparam("city"))
     )
     move = update(CITIES).where(CITIES.c.id == bindparam("b_id"), CITIES.c.version == bindparam("b_version"))
+    with engine.connect() as conn:
+        definitions = dict(conn.execute(select(VERSIONS.c.id, VERSIONS.c.definition)).tuples().all())
 
     def run(code: str, trigger: str, data: dict[str, Any], at: datetime) -> int:
         actor = SECRETARIAT.strip().lower()
@@ -237,6 +244,7 @@ def raw_runner(engine: Engine, *, prepared: bool = False) -> Runner:
                 "attempts": 0,
                 "next_attempt_at": at,
             }
+            timers_follow(conn, city, trigger, at, definitions[city.definition_id])
             if prepared:
                 conn.execute(insert(EVENTS), audit_event)
                 moved = conn.execute(move, {"b_id": city.id, "b_version": city.version, **moved_to})
@@ -252,6 +260,45 @@ def raw_runner(engine: Engine, *, prepared: bool = False) -> Runner:
         return seq
 
     return run
+
+
+def timers_follow(conn: Connection, city: Any, trigger: str, at: datetime, definition: dict[str, Any]) -> None:
+    """The deadline writes engine.act makes on pause (freeze) and resume (shift and re-plan), in Core."""
+    if trigger == "pause":
+        conn.execute(
+            update(DEADLINES)
+            .where(DEADLINES.c.city_id == city.id, DEADLINES.c.state == "open")
+            .values(frozen_at=at, next_fire_at=None)
+        )
+        return
+    deadlines = conn.execute(select(DEADLINES).where(DEADLINES.c.city_id == city.id, DEADLINES.c.state == "open")).all()
+    rungs = conn.execute(
+        select(RUNGS).where(RUNGS.c.deadline_id.in_([d.id for d in deadlines]), RUNGS.c.state == "pending")
+    ).all()
+    cal = calendar_for(city.country, city.timezone)
+    moved_deadlines, moved_rungs = [], []
+    for d in deadlines:
+        due = cal.next_working(d.due_on + timedelta(days=(cal.local_date(at) - cal.local_date(d.frozen_at)).days))
+        times = [
+            (r.id, fire_time(city, definition, due, r.business_days, r.audience))
+            for r in rungs
+            if r.deadline_id == d.id
+        ]
+        moved_rungs += [{"b_id": rid, "b_fire": when} for rid, when in times]
+        moved_deadlines.append({"b_id": d.id, "b_due": due, "b_next": min((w for _, w in times), default=None)})
+    conn.execute(
+        update(DEADLINES)
+        .where(DEADLINES.c.id == bindparam("b_id"))
+        .values(due_on=bindparam("b_due"), frozen_at=None, next_fire_at=bindparam("b_next", type_=UTCDateTime())),
+        moved_deadlines,
+    )
+    if moved_rungs:
+        conn.execute(
+            update(RUNGS)
+            .where(RUNGS.c.id == bindparam("b_id"))
+            .values(fire_at=bindparam("b_fire", type_=UTCDateTime())),
+            moved_rungs,
+        )
 
 
 # --- measuring ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from engine.calendar import WORK_STARTS, BusinessCalendar, calendar_for
@@ -152,11 +152,15 @@ def on_move(
     """Keep the city's timers in step with a change of stage."""
     if from_state == to_state:
         return
-    current = open_deadlines(s, city.id)
-    if to_state in PAUSED:
-        for d in current:
-            d.frozen_at, d.next_fire_at = at, None
+    if to_state in PAUSED:  # one statement: a pause touches no rung, it only stops the clock
+        s.execute(
+            update(Deadline)
+            .where(Deadline.city_id == city.id, Deadline.state == "open")
+            .values(frozen_at=at, next_fire_at=None)
+            .execution_options(synchronize_session=False)
+        )
         return
+    current = open_deadlines(s, city.id)
     if from_state in PAUSED and to_state not in TERMINAL:
         for d in current:
             shift(d, city, definition, at)
