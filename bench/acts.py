@@ -263,7 +263,7 @@ def raw_runner(engine: Engine, *, prepared: bool = False) -> Runner:
 
 
 def timers_follow(conn: Connection, city: Any, trigger: str, at: datetime, definition: dict[str, Any]) -> None:
-    """The deadline writes engine.act makes on pause (freeze) and resume (shift and re-plan), in Core."""
+    """The deadline writes engine.act makes on pause (freeze) and resume (shift, re-plan, silence clock), in Core."""
     if trigger == "pause":
         conn.execute(
             update(DEADLINES)
@@ -299,6 +299,16 @@ def timers_follow(conn: Connection, city: Any, trigger: str, at: datetime, defin
             .values(fire_at=bindparam("b_fire", type_=UTCDateTime())),
             moved_rungs,
         )
+    cal_due = cal.next_working(cal.local_date(at) + timedelta(days=int(definition["alarms"]["silent_days"])))
+    fire = fire_time(city, definition, cal_due, 0, "secretariat")
+    silent = (
+        select(DEADLINES.c.id)
+        .where(DEADLINES.c.city_id == city.id, DEADLINES.c.kind == "alarm", DEADLINES.c.subject == "silent")
+        .where(DEADLINES.c.state == "open", DEADLINES.c.frozen_at.is_(None))
+        .scalar_subquery()
+    )
+    conn.execute(update(RUNGS).where(RUNGS.c.deadline_id == silent, RUNGS.c.state == "pending").values(fire_at=fire))
+    conn.execute(update(DEADLINES).where(DEADLINES.c.id == silent).values(due_on=cal_due, next_fire_at=fire))
 
 
 # --- measuring ------------------------------------------------------------------------------------

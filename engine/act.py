@@ -230,6 +230,6 @@ def act(
         )
         if moved.rowcount != 1:
             raise Conflict(f"{row.name} was changed by someone else at the same moment; look again and retry.")
-        timers.on_move(s, row, from_state, binding.state, definition, at)
+        timers.follow(s, row, from_state, binding.state, definition, at)
         s.add_all((event, message))  # after the UPDATE: the event and its announcement go out in one flush
     return ActResult(row.code, trigger, from_state, binding.state, old_version + 1, at)

@@ -11,6 +11,7 @@ from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.act import aware
+from engine.timers import SILENT
 from models import City, Deadline, OutboxMessage, Person, RoleAssignment, Rung
 from models.db import writing
 from models.types import UTCDateTime
@@ -109,6 +110,7 @@ def _fire_batch(s: Session, report: SweepReport, batch: int, network: Readers) -
     people = _recipients(s, city_ids, network)
     fired: list[int] = []
     skipped: list[int] = []
+    gone_off: list[int] = []  # one-shot alarms (a silent city) close once they have told
     moves: list[dict[str, object]] = []
     messages: list[dict[str, object]] = []
     for d in deadlines:
@@ -123,6 +125,8 @@ def _fire_batch(s: Session, report: SweepReport, batch: int, network: Readers) -
             skipped.append(old.id)
             report.skipped.append(Skipped(code, d.subject, old.business_days, old.audience, old.fire_at))
         fired.append(rung.id)
+        if d.subject == SILENT:
+            gone_off.append(d.id)
         readers = people.get((d.city_id, rung.audience)) or network.get("secretariat", [])
         messages += [_message(code, d, rung, d.city_id, pid, len(stale), at) for pid, _ in readers]
         report.fired.append(
@@ -145,6 +149,10 @@ def _fire_batch(s: Session, report: SweepReport, batch: int, network: Readers) -
         .values(next_fire_at=bindparam("next", type_=UTCDateTime())),
         moves,
     )
+    if gone_off:
+        s.execute(
+            update(DEADLINES).where(DEADLINES.c.id.in_(gone_off)).values(state="met", closed_at=at, next_fire_at=None)
+        )
     if messages:
         s.execute(insert(OUTBOX), messages)  # Core executemany: no RETURNING, the ids are never read
     return len(deadlines)

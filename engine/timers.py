@@ -17,6 +17,7 @@ STAGE = "stage"
 ALARM = "alarm"
 REPORT = "report"
 SELECTION_TO_START = "selection_to_start"
+SILENT = "silent"
 STARTED = "onboarding"  # the official start of activities: the selection-to-start alarm stops here
 PAUSED = frozenset(CITY_JOURNEY.tagged(Tag.PAUSED))
 TERMINAL = frozenset(CITY_JOURNEY.tagged(Tag.TERMINAL))
@@ -28,6 +29,8 @@ def subject_label(subject: str) -> str:
     """What a deadline is about, as a person reads it: a stage's label, or the alarm's name."""
     if subject == SELECTION_TO_START:
         return "Start of activities (selection-to-start alarm)"
+    if subject == SILENT:
+        return "News from the city (silent-city alarm)"
     try:
         return CITY_JOURNEY.state(subject).label
     except KeyError:
@@ -132,7 +135,55 @@ def on_join(s: Session, city: City, definition: Mapping[str, Any], at: datetime)
     limit = int(definition.get("alarms", {}).get("selection_to_start_days", 120))
     cal = city_calendar(city)
     due = cal.next_working(cal.local_date(at) + timedelta(days=limit))
-    open_deadline(s, city, definition, ALARM, SELECTION_TO_START, at, due, [{"business_days": 0, "to": "secretariat"}])
+    open_deadline(s, city, definition, ALARM, SELECTION_TO_START, at, due, TO_SECRETARIAT)
+    _open_silence(s, city, definition, at)
+
+
+TO_SECRETARIAT = [{"business_days": 0, "to": "secretariat"}]
+
+
+def _silence(city: City, definition: Mapping[str, Any], at: datetime) -> tuple[date, datetime]:
+    """When a city that acted at `at` becomes silent, and when the secretariat then hears of it."""
+    cal = city_calendar(city)
+    due = cal.next_working(
+        cal.local_date(at) + timedelta(days=int(definition.get("alarms", {}).get("silent_days", 30)))
+    )
+    return due, fire_time(city, definition, due, 0, "secretariat")
+
+
+def _open_silence(s: Session, city: City, definition: Mapping[str, Any], at: datetime) -> None:
+    """The silent-city alarm: fires if the city goes silent_days without any act."""
+    open_deadline(s, city, definition, ALARM, SILENT, at, _silence(city, definition, at)[0], TO_SECRETARIAT)
+
+
+def follow(s: Session, city: City, from_state: str, to_state: str, definition: Mapping[str, Any], at: datetime) -> None:
+    """After every act: the stage's timers follow the change, and the silence clock starts again."""
+    on_move(s, city, from_state, to_state, definition, at)
+    if to_state not in PAUSED and to_state not in TERMINAL:
+        heard(s, city, definition, at)
+
+
+def heard(s: Session, city: City, definition: Mapping[str, Any], at: datetime) -> None:
+    """The city acted: push its silent-city alarm back (two statements), or re-arm it after it went off."""
+    due, fire = _silence(city, definition, at)
+    alarm = (
+        select(Deadline.id)
+        .where(Deadline.city_id == city.id, Deadline.kind == ALARM, Deadline.subject == SILENT)
+        .where(Deadline.state == "open", Deadline.frozen_at.is_(None))
+        .scalar_subquery()
+    )
+    s.execute(
+        update(Rung).where(Rung.deadline_id == alarm, Rung.state == "pending").values(fire_at=fire),
+        execution_options={"synchronize_session": False},
+    )
+    moved = s.execute(
+        update(Deadline)
+        .where(Deadline.id == alarm)
+        .values(due_on=due, next_fire_at=fire)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(moved, "rowcount", 1):  # it went off (and was closed): a new silence starts now
+        _open_silence(s, city, definition, at)
 
 
 def open_deadlines(s: Session, city_id: int) -> list[Deadline]:

@@ -217,3 +217,29 @@ def test_overdue_lists_late_cities_with_business_days_late(network: Network) -> 
     assert board["KLA"].mark == "on time"
     later = {r.city: r for r in status(network.sessions, datetime(2026, 2, 18, 12, tzinfo=UTC))}
     assert (later["BKO"].late_by, later["BKO"].mark) == (21, "very late")  # past the programme's 20
+
+
+def silent_told(network: Network, city: str, at: datetime) -> list[tuple[str, ...]]:
+    return [f.recipients for f in sweep(network.sessions, at).fired if f.city == city and f.subject == "silent"]
+
+
+def test_a_city_silent_for_thirty_days_is_reported_to_the_secretariat_once(network: Network) -> None:
+    network.clock = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    network.act("BKO", "confirm", LEAD_BKO)  # 5 January, 09:00 UTC
+    network.clock = datetime(2026, 1, 26, 8, 0, tzinfo=UTC)
+    network.act("BKO", "send_contract", SECRETARIAT)  # heard on 26 January: silence would start then
+    assert silent_told(network, "BKO", datetime(2026, 2, 20, tzinfo=UTC)) == []  # not 30 days yet
+    silence = deadline_of(network, "BKO", "silent")
+    assert silence.due_on == date(2026, 2, 25)  # 26 January + 30 days (Wednesday)
+    secretariat = ("claire.martin@aston.example.org", "tom.baker@aston.example.org")
+    assert silent_told(network, "BKO", datetime(2026, 2, 25, 9, 0, tzinfo=UTC)) == [secretariat]
+    assert silent_told(network, "BKO", datetime(2026, 4, 1, tzinfo=UTC)) == []  # told once, not every sweep
+    network.clock = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
+    network.act("BKO", "sign_contract", SECRETARIAT, amount="10000", currency="EUR")  # news again
+    assert deadline_of(network, "BKO", "silent").due_on == date(2026, 5, 4)  # a new silence: 2 May is a Saturday
+
+
+def test_a_paused_city_is_not_reported_silent(network: Network) -> None:
+    network.clock = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    network.act("BKO", "pause", SECRETARIAT, reason="Coup d'État")
+    assert silent_told(network, "BKO", datetime(2026, 6, 1, tzinfo=UTC)) == []
