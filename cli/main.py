@@ -11,6 +11,7 @@ from rich.table import Table
 
 from cli import timing
 from cli.common import At, By, JsonFlag, clock, emit, fail, guarded, now, out, sessions
+from states.lifecycle import PAUSED
 
 app = typer.Typer(
     help="Jalon: run a city network's grant and experimentation journey.",
@@ -146,6 +147,7 @@ def status(at: At = None, as_json: JsonFlag = False) -> None:
     for r in rows:
         deadline = r.deadline.isoformat() if r.deadline else "—"
         late = "—" if r.late_by is None else (f"{r.mark}: {r.late_by} business days" if r.late_by else "on time")
+        late = f"{late} (clock frozen)" if r.state == PAUSED else late
         table.add_row(r.city, r.name, r.label, r.since.date().isoformat(), deadline, late, r.coach or "—")
     out.print(table)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.act import Option, aware, find_city, find_person, options
@@ -78,23 +78,21 @@ def mark(late: int | None, definition: dict[str, object]) -> str:
 
 
 def status(sessions: sessionmaker[Session], at: datetime) -> list[CityStatus]:
-    """Every city, in code order: stage, since when, its stage deadline and how late it is."""
+    """Every city, in code order: stage, since when, its next deadline (stage or report) and how late it is."""
     at = aware(at)
     with sessions() as s:
         rows = s.execute(
-            select(City, Deadline, ProgrammeVersion.definition)
+            select(City, ProgrammeVersion.definition)
             .join(ProgrammeVersion, ProgrammeVersion.id == City.definition_id)
-            .outerjoin(
-                Deadline,
-                and_(
-                    Deadline.city_id == City.id,
-                    Deadline.state == "open",
-                    Deadline.kind == "stage",
-                    Deadline.subject == City.state,
-                ),
-            )
             .order_by(City.code)
         ).all()
+        nearest: dict[int, Deadline] = {}
+        for d in s.scalars(
+            select(Deadline)
+            .where(Deadline.state == "open", Deadline.kind.in_(("stage", "report")))
+            .order_by(Deadline.due_on.desc(), Deadline.id.desc())
+        ):
+            nearest[d.city_id] = d  # the last one written is the soonest due
         coaches = {
             city_id: email
             for city_id, email in s.execute(
@@ -117,7 +115,8 @@ def status(sessions: sessionmaker[Session], at: datetime) -> list[CityStatus]:
                 late := late_by(c, d, at) if d else None,
                 mark(late, definition),
             )
-            for c, d, definition in rows
+            for c, definition in rows
+            for d in [nearest.get(c.id)]
         ]
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import Refused
-from engine.queries import deadlines
+from engine.queries import deadlines, status
 from engine.sweep import sweep
 from models import City, Deadline, Report
 from support import COACH_BKO, LEAD_BKO, Network
@@ -92,3 +92,14 @@ def test_the_final_report_replaces_the_periodic_one_still_owed(network: Network)
         ("periodic_report_1", "met"),
         ("periodic_report_2", "cancelled"),
     ]
+
+
+def test_the_board_shows_an_experimenting_city_its_report_deadline(network: Network) -> None:
+    awarded(network)
+    board = {r.city: r for r in status(network.sessions, datetime(2026, 4, 10, 12, tzinfo=UTC))}
+    assert (board["BKO"].state, board["BKO"].deadline, board["BKO"].late_by, board["BKO"].mark) == (
+        "experimenting",
+        date(2026, 4, 7),
+        3,
+        "late",
+    )
