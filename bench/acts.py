@@ -38,9 +38,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from backends import BENCH_DATABASE, Unreachable, postgres_engine
+from backends import (
+    BENCH_DATABASE,
+    CITIES,
+    DEADLINES,
+    EVENTS,
+    OUTBOX,
+    PEOPLE,
+    ROLES,
+    RUNGS,
+    VERSIONS,
+    Unreachable,
+    postgres_engine,
+)
 from backends import sqlite_engine as fresh_sqlite
-from sqlalchemy import Connection, Engine, Table, bindparam, event, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, event, func, insert, or_, select, update
 
 from engine import act
 from engine.audit import GENESIS, digest, verify
@@ -48,7 +60,6 @@ from engine.calendar import calendar_for
 from engine.importers import import_cities, import_people
 from engine.programme_file import load
 from engine.timers import fire_time
-from models import AuditEvent, Base, City, Deadline, OutboxMessage, Person, ProgrammeVersion, RoleAssignment, Rung
 from models.db import make_sessions
 from models.types import UTCDateTime
 from states import CITY_JOURNEY, Role
@@ -68,22 +79,6 @@ Runner = Callable[[str, str, dict[str, Any], datetime], int]
 """One act on one path; returns the audit event's seq it wrote."""
 
 
-def table(model: type[Base]) -> Table:
-    """The Core table behind a model."""
-    t = model.__table__
-    if not isinstance(t, Table):
-        raise TypeError(f"{model.__name__} is not mapped to a plain table")
-    return t
-
-
-CITIES = table(City)
-PEOPLE = table(Person)
-ROLES = table(RoleAssignment)
-EVENTS = table(AuditEvent)
-OUTBOX = table(OutboxMessage)
-VERSIONS = table(ProgrammeVersion)
-DEADLINES = table(Deadline)
-RUNGS = table(Rung)
 ACTIVE = frozenset(j.ACTIVE)
 
 

@@ -4,13 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from models import AuditEvent, Base, City, Deadline, OutboxMessage, Person, ProgrammeVersion, RoleAssignment, Rung
 from models.db import make_engine, upgrade
 
 BENCH_DATABASE = "jalon_bench"
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table behind a model (benchmarks write in bulk, below the ORM)."""
+    t = model.__table__
+    if not isinstance(t, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a plain table")
+    return t
+
+
+CITIES = table(City)
+PEOPLE = table(Person)
+ROLES = table(RoleAssignment)
+EVENTS = table(AuditEvent)
+OUTBOX = table(OutboxMessage)
+VERSIONS = table(ProgrammeVersion)
+DEADLINES = table(Deadline)
+RUNGS = table(Rung)
 
 
 class Unreachable(Exception):

@@ -47,14 +47,24 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from backends import BENCH_DATABASE, Unreachable, postgres_engine
+from backends import (
+    BENCH_DATABASE,
+    CITIES,
+    DEADLINES,
+    OUTBOX,
+    PEOPLE,
+    ROLES,
+    RUNGS,
+    VERSIONS,
+    Unreachable,
+    postgres_engine,
+)
 from backends import sqlite_engine as fresh_sqlite
-from sqlalchemy import Engine, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 import engine.sweep as sweeping
 from engine.programme_file import load
-from models import Base, City, Deadline, OutboxMessage, Person, ProgrammeVersion, RoleAssignment, Rung
 from models.db import make_sessions
 from states import Role
 from states import lifecycle as j
@@ -68,23 +78,6 @@ CHUNK = 20_000
 SENT = timedelta(seconds=7)  # earlier rungs went out a little after their time: never on a sweep moment
 UNDER_A_SECOND = 1.0
 MAX_RATIO = 1.5
-
-
-def table(model: type[Base]) -> Table:
-    """The Core table behind a model."""
-    t = model.__table__
-    if not isinstance(t, Table):
-        raise TypeError(f"{model.__name__} is not mapped to a plain table")
-    return t
-
-
-CITIES = table(City)
-PEOPLE = table(Person)
-ROLES = table(RoleAssignment)
-DEADLINES = table(Deadline)
-RUNGS = table(Rung)
-OUTBOX = table(OutboxMessage)
-VERSIONS = table(ProgrammeVersion)
 
 
 # --- the population -------------------------------------------------------------------------------

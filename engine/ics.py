@@ -17,6 +17,17 @@ from models import AuditEvent, City, Deadline
 PRODID = "-//Jalon//City network deadlines//EN"
 
 
+def _event(uid: str, summary: str, start: datetime, minutes: int, stamp: datetime) -> Event:
+    """A short timed event in the start's own zone (so the file carries its TZID)."""
+    event = Event()
+    event.add("uid", f"{uid}@jalon")
+    event.add("summary", summary)
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=minutes))
+    event.add("dtstamp", stamp)
+    return event
+
+
 def calendar(sessions: sessionmaker[Session], code: str | None = None) -> bytes:
     """One city's (or the whole network's) open deadlines and journey events, with VTIMEZONEs."""
     cal = Calendar()
@@ -30,24 +41,14 @@ def calendar(sessions: sessionmaker[Session], code: str | None = None) -> bytes:
         for d in s.scalars(select(Deadline).where(Deadline.city_id.in_(ids), Deadline.state == "open")):
             city = by_id[d.city_id]
             start = datetime.combine(d.due_on, WORK_STARTS, tzinfo=ZoneInfo(city.timezone))
-            event = Event()
-            event.add("uid", f"deadline-{d.id}@jalon")
-            event.add("summary", f"{city.name}: {subject_label(d.subject)} due")
-            event.add("dtstart", start)
-            event.add("dtend", start + timedelta(minutes=30))
-            event.add("dtstamp", d.opened_at)
+            event = _event(f"deadline-{d.id}", f"{city.name}: {subject_label(d.subject)} due", start, 30, d.opened_at)
             if d.extended_days:
                 event.add("description", f"Extended by {d.extended_days} business days.")
             cal.add_component(event)
         for e in s.scalars(select(AuditEvent).where(AuditEvent.city_id.in_(ids)).order_by(AuditEvent.id)):
             city = by_id[e.city_id]
             moment = e.at.astimezone(ZoneInfo(city.timezone))
-            event = Event()
-            event.add("uid", f"event-{e.city_id}-{e.seq}@jalon")
-            event.add("summary", f"{city.name}: {e.trigger.replace('_', ' ')}")
-            event.add("dtstart", moment)
-            event.add("dtend", moment + timedelta(minutes=15))
-            event.add("dtstamp", e.at)
-            cal.add_component(event)
+            summary = f"{city.name}: {e.trigger.replace('_', ' ')}"
+            cal.add_component(_event(f"event-{e.city_id}-{e.seq}", summary, moment, 15, e.at))
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
