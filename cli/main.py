@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli import timing
+from cli import mail, timing
 from cli.common import At, By, JsonFlag, clock, emit, fail, guarded, now, out, sessions
 from states.lifecycle import PAUSED
 
@@ -216,6 +216,7 @@ def diagram(
 
 
 timing.register(app)
+mail.register(app)
 
 
 def run() -> None:

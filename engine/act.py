@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import audit, effects, timers
+from engine import audit, effects, notify, timers
 from engine.errors import Conflict, InvalidData, NotFound, Refused
 from engine.facts import gather, roles_elsewhere, roles_of
 from engine.fields import parse_data, parse_email, to_json
@@ -231,5 +231,18 @@ def act(
         if moved.rowcount != 1:
             raise Conflict(f"{row.name} was changed by someone else at the same moment; look again and retry.")
         timers.follow(s, row, from_state, binding.state, definition, at)
+        notify.after_act(
+            s,
+            row,
+            seq=event.seq,
+            trigger=trigger,
+            actor=person,
+            from_state=from_state,
+            to_state=binding.state,
+            note=note,
+            data=values,
+            definition=definition,
+            at=at,
+        )
         s.add_all((event, message))  # after the UPDATE: the event and its announcement go out in one flush
     return ActResult(row.code, trigger, from_state, binding.state, old_version + 1, at)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -26,6 +26,18 @@ def _event(uid: str, summary: str, start: datetime, minutes: int, stamp: datetim
     event.add("dtend", start + timedelta(minutes=minutes))
     event.add("dtstamp", stamp)
     return event
+
+
+def deadline_file(uid: str, summary: str, due_on: date, tz: str, stamp: datetime) -> bytes:
+    """One deadline as a calendar file (a reminder's attachment); the same uid updates it when it moves."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    start = datetime.combine(due_on, WORK_STARTS, tzinfo=ZoneInfo(tz))
+    cal.add_component(_event(f"deadline-{uid}", summary, start, 30, stamp))
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
 
 
 def calendar(sessions: sessionmaker[Session], code: str | None = None) -> bytes:

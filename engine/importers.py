@@ -15,7 +15,7 @@ from babel import Locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import audit, timers
+from engine import audit, notify, timers
 from engine.errors import BadInput, Problem
 from engine.fields import parse_email
 from engine.programme_file import UNSAFE, languages, latest_version, timezones
@@ -250,6 +250,7 @@ def import_cities(
             added += 1
         if rows.problems:
             raise BadInput(rows.problems)  # rolls back the rows written above: all or nothing
+        notify.selection_notices(s, at)
     return added, updated
 
 
@@ -389,4 +390,6 @@ def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) 
                 if (role.value, city_id) not in held:
                     s.add(RoleAssignment(person_id=person.id, role=role.value, city_id=city_id))
                     held.add((role.value, city_id))
+        s.flush()
+        notify.selection_notices(s, at)
     return added, updated

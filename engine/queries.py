@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.act import Option, aware, find_city, find_person, options
 from engine.calendar import calendar_for
-from models import AuditEvent, City, Deadline, Person, ProgrammeVersion, RoleAssignment, Rung
+from models import AuditEvent, City, Deadline, OutboxMessage, Person, ProgrammeVersion, RoleAssignment, Rung
 from states import CITY_JOURNEY, Role
 
 
@@ -171,6 +171,47 @@ def history(sessions: sessionmaker[Session], code: str) -> list[HistoryEntry]:
         return [
             HistoryEntry(e.seq, e.at, e.actor, e.trigger, e.from_state, e.to_state, e.note, dict(e.data))
             for e in events
+        ]
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One message Jalon holds, as the secretariat checks on it."""
+
+    key: str
+    kind: str
+    to: str
+    state: str
+    attempts: int
+    when: datetime
+    answer: str
+    message_id: str | None
+
+
+def outbox(sessions: sessionmaker[Session], state: str | None = None, *, limit: int = 200) -> list[OutboxRow]:
+    """The newest messages (of one state if asked): email only; events are for the orchestration layer."""
+    query = (
+        select(OutboxMessage, Person.email)
+        .join(Person, Person.id == OutboxMessage.recipient_id)
+        .where(OutboxMessage.channel == "email")
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    if state:
+        query = query.where(OutboxMessage.state == state)
+    with sessions() as s:
+        return [
+            OutboxRow(
+                m.key,
+                m.kind,
+                email,
+                m.state,
+                m.attempts,
+                m.sent_at or m.next_attempt_at,
+                m.answer or m.last_error or "",
+                m.message_id,
+            )
+            for m, email in s.execute(query).tuples()
         ]
 
 

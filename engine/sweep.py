@@ -11,7 +11,7 @@ from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.act import aware
-from engine.timers import SILENT
+from engine.timers import ALARM, REPORT, SILENT
 from models import City, Deadline, OutboxMessage, Person, RoleAssignment, Rung
 from models.db import writing
 from models.types import UTCDateTime
@@ -90,7 +90,15 @@ def _fire_batch(s: Session, report: SweepReport, batch: int, network: Readers) -
     """
     at = report.at
     deadlines = s.execute(
-        select(Deadline.id, Deadline.city_id, Deadline.subject, Deadline.due_on, Deadline.extended_days)
+        select(
+            Deadline.id,
+            Deadline.city_id,
+            Deadline.kind,
+            Deadline.subject,
+            Deadline.due_on,
+            Deadline.extended_days,
+            Deadline.opened_at,
+        )
         .where(Deadline.next_fire_at <= at)
         .order_by(Deadline.next_fire_at, Deadline.id)
         .limit(batch)
@@ -106,7 +114,7 @@ def _fire_batch(s: Session, report: SweepReport, batch: int, network: Readers) -
     ):
         pending[rung.deadline_id].append(rung)
     city_ids = {d.city_id for d in deadlines}
-    codes = dict(s.execute(select(City.id, City.code).where(City.id.in_(city_ids))).tuples().all())
+    cities = {c.id: c for c in s.execute(select(City.id, City.code, City.state).where(City.id.in_(city_ids)))}
     people = _recipients(s, city_ids, network)
     fired: list[int] = []
     skipped: list[int] = []
@@ -120,7 +128,7 @@ def _fire_batch(s: Session, report: SweepReport, batch: int, network: Readers) -
         if not due:
             continue
         *stale, rung = due
-        code = codes[d.city_id]
+        code = cities[d.city_id].code
         for old in stale:
             skipped.append(old.id)
             report.skipped.append(Skipped(code, d.subject, old.business_days, old.audience, old.fire_at))
@@ -128,7 +136,8 @@ def _fire_batch(s: Session, report: SweepReport, batch: int, network: Readers) -
         if d.subject == SILENT:
             gone_off.append(d.id)
         readers = people.get((d.city_id, rung.audience)) or network.get("secretariat", [])
-        messages += [_message(code, d, rung, d.city_id, pid, len(stale), at) for pid, _ in readers]
+        stage = cities[d.city_id].state
+        messages += [_message(code, stage, d, rung, d.city_id, pid, len(stale), at) for pid, _ in readers]
         report.fired.append(
             Fired(
                 code,
@@ -158,9 +167,19 @@ def _fire_batch(s: Session, report: SweepReport, batch: int, network: Readers) -
     return len(deadlines)
 
 
+def _kind(deadline: Row[tuple[int, int, str, str, date, int, datetime]], audience: str) -> str:
+    """The catalogue's kind for a rung: an alarm, a report due, a stage reminder, or an escalation."""
+    if deadline.kind == ALARM:
+        return f"alarm.{deadline.subject}"
+    if audience == "city":
+        return "report_due" if deadline.kind == REPORT else "deadline.reminder"
+    return f"deadline.escalation.{audience}"
+
+
 def _message(
     code: str,
-    deadline: Row[tuple[int, int, str, date, int]],
+    stage: str,
+    deadline: Row[tuple[int, int, str, str, date, int, datetime]],
     rung: Row[tuple[int, int, int, str, datetime]],
     city_id: int,
     person_id: int,
@@ -170,7 +189,7 @@ def _message(
     """One reader's reminder or escalation, keyed by (rung, reader) so it can exist only once."""
     return {
         "key": f"rung:{rung.id}:{person_id}",
-        "kind": "deadline.reminder" if rung.audience == "city" else f"deadline.escalation.{rung.audience}",
+        "kind": _kind(deadline, rung.audience),
         "channel": "email",
         "city_id": city_id,
         "recipient_id": person_id,
@@ -182,6 +201,8 @@ def _message(
             "audience": rung.audience,
             "extended_days": deadline.extended_days,
             "skipped_before": skipped,
+            "stage": stage,
+            "since": deadline.opened_at.date().isoformat(),
         },
         "created_at": at,
         "state": "pending",

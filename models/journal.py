@@ -51,3 +51,6 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(255))  # the same on every attempt: a repeat is recognisable
+    answer: Mapped[str | None] = mapped_column(Text)  # what the server said when it took the message
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a sender died past this: send again

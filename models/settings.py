@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Defaults are what a newcomer needs: a SQLite file in the working folder."""
+    """Defaults are what a newcomer needs: a SQLite file in the working folder, mail to `jalon mail-sink`."""
 
     model_config = SettingsConfigDict(env_prefix="JALON_", extra="ignore")
 
     database_url: SecretStr = SecretStr("sqlite:///jalon.db")  # may carry a password: never printed whole
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(8025, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = Field(20.0, gt=0)
+    mail_from: str = "Jalon <jalon@jalon.localhost>"

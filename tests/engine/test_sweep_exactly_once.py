@@ -160,6 +160,15 @@ def owed(stored: Stored, at: datetime) -> dict[int, set[int]]:
     return dict(due)
 
 
+def expected_kind(subject: str, audience: str) -> str:
+    """The catalogue kind a rung's message must have: an alarm, a report due, a reminder or an escalation."""
+    if subject in ("selection_to_start", "silent"):
+        return f"alarm.{subject}"
+    if audience == "city":
+        return "report_due" if subject.startswith("periodic_report_") else "deadline.reminder"
+    return f"deadline.escalation.{audience}"
+
+
 def check_outbox(stored: Stored) -> int:
     """One message per fired rung and reader, keyed uniquely, and nothing else; the number of messages."""
     twice = sorted(k for k, n in Counter(m.key for m in stored.outbox).items() if n > 1)
@@ -170,7 +179,7 @@ def check_outbox(stored: Stored) -> int:
         rung = stored.rungs[int(rung_id)]
         assert m.recipient_id == int(person_id), m
         assert m.city_id == rung.city_id, m
-        assert m.kind == ("deadline.reminder" if rung.audience == "city" else f"deadline.escalation.{rung.audience}")
+        assert m.kind == expected_kind(rung.name[1], rung.audience), m
         sent.add((rung.id, int(person_id)))
     expected = {(r.id, p) for r in stored.rungs.values() if r.state == "fired" for p in readers(stored, r)}
     assert sorted(expected - sent)[:10] == [], f"{len(expected - sent)} reminders missing from the outbox"

@@ -1,0 +1,188 @@
+"""The email channel: we build each MIME message ourselves and yagmail carries it, one connection per batch.
+
+yagmail's own message builder is bypassed on purpose (see the README's list of its hazards): it attaches any
+content string that names an existing file, gives the plain-text part the HTML source, derives Message-IDs
+from sender, recipient and subject, drops display names, and opens a new connection on every send().
+"""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime
+from typing import Any
+
+import yagmail
+from pydantic import SecretStr
+
+from notifications.channels import (
+    Address,
+    ChannelDown,
+    Failed,
+    HeaderRefused,
+    Outcome,
+    Outgoing,
+    Retry,
+    Sent,
+    header_safe,
+)
+
+
+def message_id(key: str, sender: Address) -> str:
+    """The same Message-ID for every attempt at one outbox row, and a different one for every row."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}.jalon@{sender.email.rsplit('@', 1)[1]}>"
+
+
+def _header_address(a: Address) -> HeaderAddress:
+    local, domain = a.email.rsplit("@", 1)
+    return HeaderAddress(display_name=a.name, username=local, domain=domain)
+
+
+def compose(message: Outgoing, sender: Address) -> EmailMessage:
+    """A multipart message: a real text part, an HTML part, and Jalon's own attachments, nothing else."""
+    msg = EmailMessage(policy=SMTP_POLICY)
+    msg["Subject"] = header_safe(message.rendered.subject, "subject")
+    msg["From"] = _header_address(sender)
+    msg["To"] = _header_address(message.to)
+    msg["Date"] = format_datetime(message.at)
+    msg["Message-ID"] = header_safe(message.message_id, "Message-ID")
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(message.rendered.text)
+    msg.add_alternative(message.rendered.html, subtype="html")
+    for a in message.attachments:
+        maintype, subtype = a.content_type.split("/", 1)
+        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=header_safe(a.filename, "file name"))
+    msg["Content-Language"] = header_safe(message.rendered.language, "language")  # after set_content, which drops it
+    return msg
+
+
+class _Answering(smtplib.SMTP):
+    """smtplib's client, keeping the server's answer to DATA (sendmail drops it)."""
+
+    answer = ""
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        code, reply = super().data(msg)
+        self.answer = f"{code} {reply.decode(errors='replace')}"
+        return code, reply
+
+
+class _AnsweringSSL(smtplib.SMTP_SSL, _Answering):
+    """The same over implicit TLS."""
+
+
+class _Yagmail(yagmail.SMTP):  # type: ignore[misc]
+    """yagmail's connection handling (TLS, login, close), with the answer to each message kept."""
+
+    @property
+    def connection(self) -> type[smtplib.SMTP]:
+        return _AnsweringSSL if self.ssl else _Answering
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where mail goes; the password stays a secret until the moment of login."""
+
+    host: str
+    port: int
+    security: str  # none, starttls, ssl
+    user: str | None
+    password: SecretStr | None
+    timeout: float
+    sender: Address
+
+    def __post_init__(self) -> None:
+        if self.user and self.password is None:
+            # yagmail would look for a keyring (NameError without one) or prompt on a terminal nobody watches
+            raise ValueError("JALON_SMTP_USER is set but JALON_SMTP_PASSWORD is not; set both, or neither.")
+
+    def shown(self) -> str:
+        """Where mail goes, safe to print (never the password)."""
+        who = f"{self.user}@" if self.user else ""
+        return f"smtp://{who}{self.host}:{self.port} ({self.security})"
+
+
+def _code(exc: smtplib.SMTPResponseException) -> tuple[int, str]:
+    error = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+    return exc.smtp_code, f"{exc.smtp_code} {error}"
+
+
+def _judge(code: int, answer: str) -> Outcome:
+    """5xx is permanent; anything else the server refused is worth another try later."""
+    return Failed(answer) if 500 <= code < 600 else Retry(answer)
+
+
+class EmailSender:
+    """One open SMTP connection (through yagmail) carrying one batch."""
+
+    def __init__(self, yag: _Yagmail, settings: SmtpSettings) -> None:
+        self.yag, self.settings = yag, settings
+
+    def send(self, message: Outgoing) -> Outcome:
+        """Send one message; a dropped connection is ChannelDown, so the rest of the batch waits its turn."""
+        try:
+            mime = compose(message, self.settings.sender)
+        except (HeaderRefused, ValueError) as exc:
+            return Failed(f"refused before sending: {exc}")
+        try:
+            refused = self.yag.smtp.sendmail(self.settings.sender.email, [message.to.email], mime.as_bytes())
+        except smtplib.SMTPRecipientsRefused as exc:
+            return _judge(*_refusal_of(exc.recipients))
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            return _judge(*_code(exc))
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise ChannelDown(f"the mail server went away: {exc}") from None
+        if refused:
+            return _judge(*_refusal_of(refused))
+        return Sent(self.yag.smtp.answer or "250")
+
+
+def _refusal_of(refused: dict[str, tuple[int, bytes]]) -> tuple[int, str]:
+    code, reply = next(iter(refused.values()))
+    return code, f"{code} {reply.decode(errors='replace')}"
+
+
+class EmailChannel:
+    """Email through yagmail, on the settings from the environment."""
+
+    name = "email"
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    def message_id(self, key: str) -> str:
+        """The Message-ID of one outbox row, from the sender's domain."""
+        return message_id(key, self.settings.sender)
+
+    @contextmanager
+    def connect(self) -> Iterator[EmailSender]:
+        """Log in once; every message of the batch goes over this connection; closed at the end, always."""
+        s = self.settings
+        yag = _Yagmail(
+            user=s.user or None,
+            password=s.password.get_secret_value() if s.password else None,
+            host=s.host,
+            port=s.port,
+            smtp_ssl=s.security == "ssl",
+            smtp_starttls=s.security == "starttls",
+            smtp_skip_login=not s.user,
+            soft_email_validation=False,
+            timeout=s.timeout,
+        )
+        try:
+            yag.login()
+        except smtplib.SMTPAuthenticationError as exc:
+            raise ChannelDown(f"the mail server refused the login of {s.user}: {_code(exc)[1]}") from None
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            raise ChannelDown(f"cannot reach the mail server at {s.shown()}: {exc}") from None
+        try:
+            yield EmailSender(yag, s)
+        finally:
+            yag.close()

@@ -1,0 +1,138 @@
+"""Delivery from the outbox to a real SMTP server: everything once, failures kept, nothing lost while mail is down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from engine.deliver import MAX_ATTEMPTS, deliver
+from engine.digest import weekly_digest
+from mail_server import Mailbox, free_port, smtp
+from models import OutboxMessage, Person
+from support import LEAD_BKO, MAYOR_BKO, SECRETARIAT, Network
+
+
+@pytest.fixture
+def mailbox(tmp_path: Path) -> Iterator[Mailbox]:
+    box = Mailbox(tmp_path / "mail", refuse={"maire@bamako": "550 5.1.1 No such mailbox", "busy@": "451 Try later"})
+    yield box
+    box.stop()
+
+
+def states(network: Network) -> dict[str, int]:
+    with network.sessions() as s:
+        rows = s.execute(
+            select(OutboxMessage.state, func.count())
+            .where(OutboxMessage.channel == "email")
+            .group_by(OutboxMessage.state)
+        )
+        return {state: count for state, count in rows.tuples()}
+
+
+def test_every_pending_message_goes_once_with_its_answer_and_id(network: Network, mailbox: Mailbox) -> None:
+    """The selection notices of the sample programme arrive, one per reader; running again sends nothing."""
+    pending = states(network)["pending"]
+    report = deliver(network.sessions, network.tick(), smtp(mailbox.port))
+    assert report.count("sent") == pending == len(mailbox.messages())
+    assert deliver(network.sessions, network.tick(), smtp(mailbox.port)).messages == []
+    with network.sessions() as s:
+        row = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "email")).first()
+        assert row is not None and row.state == "sent" and row.answer and row.answer.startswith("250 Kept as ")
+    ids = {m["Message-ID"] for m in mailbox.messages()}
+    assert len(ids) == pending and row.message_id in ids
+
+
+def test_each_reader_gets_the_journey_in_their_own_language(network: Network, mailbox: Mailbox) -> None:
+    """Bamako's lead reads French, Kampala's English, Matola's Portuguese: every kind the journey writes renders."""
+    network.walk("BKO", "<end>")
+    report = deliver(network.sessions, network.tick(), smtp(mailbox.port))
+    assert report.count("failed") == 1, "only the mayor's mailbox refuses (550), as set up"
+    languages = {(m["To"].addresses[0].addr_spec, m["Content-Language"]) for m in mailbox.messages()}
+    assert (LEAD_BKO, "fr") in languages and ("david.okello@kampala.example.org", "en") in languages
+    assert ("helio.mondlane@matola.example.org", "pt") in languages
+    subjects = {m["Subject"] for m in mailbox.messages() if m["To"].addresses[0].addr_spec == LEAD_BKO}
+    assert any("Comité d'investissement" in s or "comité" in s.lower() for s in subjects)
+
+
+def test_mail_down_then_up_loses_nothing_and_never_blocks_an_act(network: Network, tmp_path: Path) -> None:
+    """No server: delivery says so and puts everything back; acts go on; when it is back everything goes once."""
+    port = free_port()
+    at = network.tick()
+    down = deliver(network.sessions, at, smtp(port))
+    assert down.down and "cannot reach the mail server" in down.down and down.messages == []
+    waiting = states(network)["pending"]
+    assert down.waiting == waiting
+    network.act("BKO", "confirm", LEAD_BKO)  # an act while mail is down: it commits, its messages wait
+    again = deliver(network.sessions, at + timedelta(seconds=30), smtp(port))
+    assert again.messages == [] and again.down is None, "nothing is due before its backoff"
+    box = Mailbox(tmp_path / "later", port=port)
+    try:
+        up = deliver(network.sessions, network.clock + timedelta(minutes=2), smtp(port))
+        assert up.count("sent") == states(network)["sent"] == len(box.messages())
+        assert states(network).get("pending", 0) == 0
+        ids = [m["Message-ID"] for m in box.messages()]
+        assert len(ids) == len(set(ids))
+    finally:
+        box.stop()
+
+
+def test_a_refused_address_fails_for_good_and_the_digest_says_so(network: Network, mailbox: Mailbox) -> None:
+    """550 is permanent: no retry; the secretariat's weekly digest lists the address and the server's words."""
+    network.walk("BKO", "<end>")
+    at = network.tick()
+    deliver(network.sessions, at, smtp(mailbox.port))
+    with network.sessions() as s:
+        failed = s.execute(
+            select(OutboxMessage.state, OutboxMessage.last_error)
+            .join(Person, Person.id == OutboxMessage.recipient_id)
+            .where(Person.email == MAYOR_BKO)
+        ).one()
+    assert failed == ("failed", "550 5.1.1 No such mailbox")
+    weekly_digest(network.sessions, at)
+    deliver(network.sessions, at, smtp(mailbox.port))
+    texts = [
+        m.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        for m in mailbox.messages()
+        if m["To"].addresses[0].addr_spec == SECRETARIAT
+    ]
+    [digest] = [t for t in texts if "550 5.1.1 No such mailbox" in t]
+    assert MAYOR_BKO in digest
+
+
+def test_a_busy_server_is_retried_with_backoff_then_given_up(network: Network, mailbox: Mailbox) -> None:
+    """451 each time: tried again after 1, 5, 15 minutes... and marked failed after the last attempt."""
+    with network.sessions.begin() as s:
+        s.execute(update(Person).where(Person.email == LEAD_BKO).values(email="busy@bamako.example.org"))
+    at = network.tick()
+    attempts = 0
+    while True:
+        report = deliver(network.sessions, at, smtp(mailbox.port))
+        mine = [m for m in report.messages if m.to == "busy@bamako.example.org"]
+        if not mine:
+            break
+        attempts += 1
+        if mine[0].outcome == "failed":
+            assert "gave up after" in mine[0].answer
+            break
+        assert mine[0].outcome == "retry"
+        with network.sessions() as s:
+            nxt = s.scalar(select(OutboxMessage.next_attempt_at).where(OutboxMessage.key == mine[0].key))
+        assert nxt is not None and nxt > at
+        at = nxt
+    assert attempts == MAX_ATTEMPTS
+
+
+def test_a_name_with_a_line_break_is_refused_and_the_rest_goes(network: Network, mailbox: Mailbox) -> None:
+    """A header must never carry CR/LF: that one message fails with the reason; the others are sent."""
+    with network.sessions.begin() as s:
+        s.execute(update(Person).where(Person.email == LEAD_BKO).values(name="Eve\r\nBcc: everyone@example.org"))
+    report = deliver(network.sessions, network.tick(), smtp(mailbox.port))
+    [refused] = [m for m in report.messages if m.outcome == "failed"]
+    assert "line break" in refused.answer
+    assert report.count("sent") == len(mailbox.messages()) > 0
+    assert all(m["Bcc"] is None for m in mailbox.messages())
+    assert not any("everyone@example.org" in str(m["To"]) for m in mailbox.messages())

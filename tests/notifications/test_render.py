@@ -1,0 +1,116 @@
+"""Every message kind, in every language, says what it must: no missing value, no English left, HTML escaped."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+
+from message_samples import context
+from notifications.catalogue import KINDS, ON_TRIGGER, TEMPLATES
+from notifications.render import TEMPLATES as FOLDER
+from notifications.render import language_for, render
+from notifications.words import LANGUAGES, ROLES, STAGES, SUBJECTS
+from states import CITY_JOURNEY
+
+ENGLISH = re.compile(
+    r"\b(the|your|please|deadline|has|been|will|with|this|from|late|due|report|city|days|working)\b", re.IGNORECASE
+)
+# Values from the sample data (tranche names, an objective without a translation, a server's words), not template text
+SAMPLE_ENGLISH = (
+    "advance",
+    "first report approved",
+    "final report approved",
+    "Secretariat visit done",
+    "welcome",
+    "550 No such user",
+)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("code", sorted(KINDS))
+def test_every_kind_renders_in_every_language(code: str, language: str) -> None:
+    """Subject on one line, a plain-text part with no markup, an HTML part that is a document."""
+    message = render(code, language, context(code))
+    assert message.subject and "\n" not in message.subject
+    assert "Fatoumata Keïta" in message.text, "the greeting names the reader"
+    assert not re.search(r"</?(p|table|td|br|a)\b", message.text), "the text part must not be HTML"
+    assert message.html.startswith("<!DOCTYPE html>") and f'<html lang="{language}">' in message.html
+    assert "<p>" in message.html
+
+
+@pytest.mark.parametrize("language", ["fr", "pt"])
+@pytest.mark.parametrize("code", sorted(KINDS))
+def test_french_and_portuguese_have_no_english_left(code: str, language: str) -> None:
+    """Untranslated text is caught: no common English word in subject, text or HTML (sample values aside)."""
+    message = render(code, language, context(code))
+    for part in (message.subject, message.text, re.sub(r"<[^>]+>", " ", message.html)):
+        for sample in SAMPLE_ENGLISH:
+            part = part.replace(sample, "")
+        found = ENGLISH.findall(part)
+        assert not found, f"{code} in {language} still says {found}"
+
+
+def test_each_language_has_every_template_and_nothing_else() -> None:
+    """A kind added in English only (or a stray file) fails here, before a reader meets it."""
+    for language in LANGUAGES:
+        files = {p.stem for p in (FOLDER / language).glob("*.jinja")} - {"_base"}
+        assert files == set(TEMPLATES), language
+
+
+def test_words_cover_every_stage_and_role_in_every_language() -> None:
+    """A stage or role added to the journey without its names in fr and pt is caught."""
+    for language in LANGUAGES:
+        assert set(STAGES[language]) == {s.name for s in CITY_JOURNEY.states}
+        assert set(ROLES[language]) == set(ROLES["en"]) and set(SUBJECTS[language]) == set(SUBJECTS["en"])
+
+
+def test_every_catalogued_trigger_exists_in_the_journey() -> None:
+    """The catalogue cannot promise a message for a trigger the lifecycle does not have."""
+    assert set(ON_TRIGGER) <= set(CITY_JOURNEY.triggers)
+    assert all(code in KINDS for codes in ON_TRIGGER.values() for code in codes)
+
+
+def test_a_missing_value_is_an_error_not_a_blank() -> None:
+    """StrictUndefined: a template asking for what the engine did not give fails loudly."""
+    values = context("contract_signed")
+    del values["event"]["data"]
+    with pytest.raises(UndefinedError):
+        render("contract_signed", "en", values)
+
+
+def test_money_dates_and_times_follow_the_readers_locale_and_zone() -> None:
+    """48 000,00 € in French, € 48.000,00 / 48 000,00 € in Portuguese, $-style in English; 10:30Z is 11:30 in Paris."""
+    values = context("committee_decision")
+    assert "48 000,00 €" in render("committee_decision", "fr", values).text.replace("\u202f", " ").replace("\xa0", " ")
+    assert "€48,000.00" in render("committee_decision", "en", values).text
+    values = context("paused") | {"tz": "Europe/Paris"}
+    assert "2 mars 2026, 11:30 (UTC+1)" in render("paused", "fr", values).text
+    values = context("paused") | {"tz": "Africa/Maputo"}
+    assert "2 de mar. de 2026, 12:30 (UTC+2)" in render("paused", "pt", values).text
+
+
+def test_a_script_in_a_name_is_escaped_in_html_and_plain_in_text() -> None:
+    """Names and notes are text: shown as typed in the text part, never markup in the HTML part."""
+    values = context("declined")
+    values["reader"]["name"] = "<script>alert(1)</script>"
+    values["event"]["note"] = '<img src=x onerror="steal()">'
+    message = render("declined", "fr", values)
+    assert "<script>" not in message.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in message.html
+    assert "<img" not in message.html and "&lt;img src=x" in message.html
+    assert "<script>alert(1)</script>" in message.text
+
+
+def test_language_comes_from_the_person_then_the_city_then_the_programme() -> None:
+    """pt for a Mozambican reader who chose it; the city's language otherwise; the programme's last."""
+    assert language_for("pt", ["fr"], ["en"]) == "pt"
+    assert language_for(None, ["fr", "en"], ["en"]) == "fr"
+    assert language_for(None, ["sw"], ["en", "fr"]) == "en"
+    assert language_for("de", [], ["fr"]) == "fr"
+
+
+def test_templates_folder_is_where_render_looks() -> None:
+    """The package ships its templates beside the code (an installed copy finds them too)."""
+    assert Path(FOLDER).is_dir() and (FOLDER / "layout.html").is_file()
