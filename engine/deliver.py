@@ -190,6 +190,7 @@ class Lookups:
         self.cities: dict[int, City] = {}
         self.definitions: dict[int, dict[str, Any]] = {}
         self.contacts: dict[int | None, list[dict[str, str]]] = {}
+        self.roles: dict[tuple[int, int | None], list[str]] = {}
 
     def city(self, city_id: int) -> City:
         """A city, read once per batch."""
@@ -235,10 +236,12 @@ class Lookups:
 
     def role(self, person_id: int, city_id: int | None, kind: Kind) -> str:
         """The role that makes this person a reader of this kind (what the footer tells them they are)."""
-        query = select(RoleAssignment.role).where(RoleAssignment.person_id == person_id).order_by(RoleAssignment.id)
-        if city_id is not None:  # a network message (digest, bulletin) reaches people in any of their roles
-            query = query.where(or_(RoleAssignment.city_id == city_id, RoleAssignment.city_id.is_(None)))
-        held = list(self.s.scalars(query))
+        if (person_id, city_id) not in self.roles:
+            query = select(RoleAssignment.role).where(RoleAssignment.person_id == person_id)
+            if city_id is not None:  # a network message (digest, bulletin) reaches people in any of their roles
+                query = query.where(or_(RoleAssignment.city_id == city_id, RoleAssignment.city_id.is_(None)))
+            self.roles[(person_id, city_id)] = list(self.s.scalars(query.order_by(RoleAssignment.id)))
+        held = self.roles[(person_id, city_id)]
         return next((r for r in held if r in kind.audiences), held[0] if held else "city_member")
 
     def context(self, row: OutboxMessage, person: Person, kind: Kind) -> tuple[dict[str, Any], str | None]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,9 +36,16 @@ def deadline_file(uid: str, summary: str, due_on: date, tz: str, stamp: datetime
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
     start = datetime.combine(due_on, WORK_STARTS, tzinfo=ZoneInfo(tz))
+    if start.utcoffset():  # icalendar writes zero-offset zones as UTC, with no VTIMEZONE
+        cal.add_component(_vtimezone(tz, due_on.year))
     cal.add_component(_event(f"deadline-{uid}", summary, start, 30, stamp))
-    cal.add_missing_timezones()
     return bytes(cal.to_ical())
+
+
+@cache
+def _vtimezone(tz: str, year: int) -> Timezone:
+    """A zone's rules around one year; building them costs ~20 ms, and a reminder batch repeats few zones."""
+    return Timezone.from_tzid(tz, first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1))
 
 
 def calendar(sessions: sessionmaker[Session], code: str | None = None) -> bytes:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from email import message_from_bytes
-from email.policy import default as DEFAULT_POLICY
 from pathlib import Path
 from threading import Lock
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
 class Folder:
@@ -25,8 +26,8 @@ class Folder:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         """Store the message as received (bytes untouched), and answer with where it went."""
         data = envelope.original_content or b""
-        message_id = str(message_from_bytes(data, policy=DEFAULT_POLICY).get("Message-ID", ""))
-        tag = hashlib.sha256(message_id.encode() or data).hexdigest()[:10]
+        found = MESSAGE_ID.search(data.split(b"\r\n\r\n", 1)[0])
+        tag = hashlib.sha256(found.group(1) if found else data).hexdigest()[:10]
         to = re.sub(r"[^A-Za-z0-9.@_-]", "_", (envelope.rcpt_tos or ["nobody"])[0])[:60]
         with self._lock:
             self.count += 1
