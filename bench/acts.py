@@ -240,6 +240,7 @@ def raw_runner(engine: Engine, *, prepared: bool = False) -> Runner:
                 "next_attempt_at": at,
             }
             timers_follow(conn, city, trigger, at, definitions[city.definition_id])
+            tell(conn, city, trigger, person, to_state, data, at)
             if prepared:
                 conn.execute(insert(EVENTS), audit_event)
                 moved = conn.execute(move, {"b_id": city.id, "b_version": city.version, **moved_to})
@@ -255,6 +256,58 @@ def raw_runner(engine: Engine, *, prepared: bool = False) -> Runner:
         return seq
 
     return run
+
+
+TOLD = ("city_lead", "city_member", "coach", "secretariat")  # who hears of a pause or a resume (the catalogue)
+
+
+def tell(
+    conn: Connection, city: Any, trigger: str, person: Any, to_state: str, data: dict[str, Any], at: datetime
+) -> None:
+    """The act's email rows, as engine.notify writes them: readers, the next deadline, one INSERT."""
+    readers = list(
+        dict.fromkeys(
+            conn.scalars(
+                select(ROLES.c.person_id)
+                .where(ROLES.c.role.in_(TOLD), or_(ROLES.c.city_id == city.id, ROLES.c.city_id.is_(None)))
+                .order_by(ROLES.c.person_id)
+            )
+        )
+    )
+    due = conn.execute(
+        select(DEADLINES.c.subject, DEADLINES.c.due_on)
+        .where(DEADLINES.c.city_id == city.id, DEADLINES.c.state == "open", DEADLINES.c.kind.in_(("stage", "report")))
+        .order_by(DEADLINES.c.due_on, DEADLINES.c.id)
+        .limit(1)
+    ).first()
+    kind = "paused" if trigger == "pause" else "resumed"
+    payload = {
+        "trigger": trigger,
+        "actor": person.name,
+        "actor_email": person.email,
+        "note": None,
+        "from": city.state,
+        "to": to_state,
+        "data": data,
+        "next_deadline": {"subject": due.subject, "due_on": due.due_on.isoformat()} if due else None,
+    }
+    rows = [
+        {
+            "key": f"{kind}:{city.code}:{city.version + 1}:{pid}",
+            "kind": kind,
+            "channel": "email",
+            "city_id": city.id,
+            "recipient_id": pid,
+            "payload": payload,
+            "created_at": at,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": at,
+        }
+        for pid in readers
+    ]
+    if rows:
+        conn.execute(insert(OUTBOX), rows)
 
 
 def timers_follow(conn: Connection, city: Any, trigger: str, at: datetime, definition: dict[str, Any]) -> None:
