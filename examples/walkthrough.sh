@@ -69,6 +69,32 @@ show jalon sweep --at "$AHEAD"
 show jalon deadlines --overdue --at "$AHEAD"
 show jalon calendar MTL | head -20
 
+step "What was said: every message in its reader's language, delivered to a local mail sink"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+rm -rf var/mail
+jalon mail-sink --dir var/mail --port "$PORT" > var/mail-sink.log 2>&1 &
+SINK=$!
+trap 'kill $SINK 2>/dev/null || true' EXIT
+python3 -c "import socket,sys,time
+for _ in range(100):
+    try: socket.create_connection(('127.0.0.1', $PORT), timeout=1).close(); sys.exit(0)
+    except OSError: time.sleep(0.1)
+sys.exit('the mail sink did not start')"
+export JALON_SMTP_PORT="$PORT"
+show jalon digest --at "$AHEAD"
+show jalon bulletin --at "$AHEAD"
+printf '$ jalon deliver --at %s | tail -6\n' "$AHEAD"; jalon deliver --at "$AHEAD" | tail -6
+printf '$ ls var/mail | head -5\n'; ls var/mail | head -5
+echo "... $(ls var/mail | wc -l) messages in var/mail/ (open any .eml in a mail client)"
+python3 - <<'PY'
+import email, email.policy, glob
+for wanted in ("matola", "bamako"):
+    path = next(p for p in sorted(glob.glob("var/mail/*.eml")) if wanted in p)
+    msg = email.message_from_bytes(open(path, "rb").read(), policy=email.policy.default)
+    print(f"\n--- {path} ({msg['Content-Language']})\nTo: {msg['To']}\nSubject: {msg['Subject']}\n")
+    print("\n".join(msg.get_body(("plain",)).get_content().splitlines()[:8]))
+PY
+
 step "The board, Bamako's history, and the audit check"
 show jalon status
 show jalon history BKO
@@ -79,4 +105,5 @@ step "The journey, as a Mermaid diagram (also in README.md)"
 show jalon diagram | head -8
 echo "..."
 echo
-echo "Done. The database is var/demo.db; try: JALON_DATABASE_URL=sqlite:///var/demo.db .venv/bin/jalon status"
+echo "Done. The database is var/demo.db, the messages var/mail/*.eml;"
+echo "try: JALON_DATABASE_URL=sqlite:///var/demo.db .venv/bin/jalon outbox"
