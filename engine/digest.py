@@ -6,10 +6,11 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.act import aware
+from engine.notify import email_row, queue_new
 from engine.queries import deadlines
 from engine.timers import ALARM
 from models import AuditEvent, City, Deadline, OutboxMessage, Person, Programme, RoleAssignment, Rung
@@ -30,26 +31,7 @@ def _queue(
     s: Session, code: str, stem: str, kind: str, people: list[int], payload: dict[str, Any], at: datetime
 ) -> int:
     """One row per reader under a key naming the week: running it twice in a week sends nothing more."""
-    rows = [
-        {
-            "key": f"{kind}:{code}:{stem}:{pid}",
-            "kind": kind,
-            "channel": "email",
-            "city_id": None,
-            "recipient_id": pid,
-            "payload": payload,
-            "created_at": at,
-            "state": "pending",
-            "attempts": 0,
-            "next_attempt_at": at,
-        }
-        for pid in people
-    ]
-    known = set(s.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_([r["key"] for r in rows]))))
-    fresh = [r for r in rows if r["key"] not in known]
-    if fresh:
-        s.execute(insert(OUTBOX), fresh)
-    return len(fresh)
+    return queue_new(s, [email_row(f"{kind}:{code}:{stem}:{pid}", kind, None, pid, payload, at) for pid in people])
 
 
 def weekly_digest(sessions: sessionmaker[Session], at: datetime) -> int:

@@ -130,6 +130,33 @@ def _details(
     return {}
 
 
+def email_row(key: str, kind: str, city_id: int | None, person_id: int, payload: Any, at: datetime) -> dict[str, Any]:
+    """One outbox row for one reader, due at once; every writer of email rows builds them here."""
+    return {
+        "key": key,
+        "kind": kind,
+        "channel": "email",
+        "city_id": city_id,
+        "recipient_id": person_id,
+        "payload": payload,
+        "created_at": at,
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": at,
+    }
+
+
+def queue_new(s: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert the rows whose keys are not there yet (jobs that may run twice: a weekly digest, a re-import)."""
+    if not rows:
+        return 0
+    known = set(s.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_([r["key"] for r in rows]))))
+    fresh = [r for r in rows if r["key"] not in known]
+    if fresh:
+        s.execute(insert(OUTBOX), fresh)
+    return len(fresh)
+
+
 def _rows(
     city_id: int,
     codes: Iterable[str],
@@ -139,18 +166,7 @@ def _rows(
     at: datetime,
 ) -> list[dict[str, Any]]:
     return [
-        {
-            "key": f"{code}:{stem}:{person_id}",
-            "kind": code,
-            "channel": "email",
-            "city_id": city_id,
-            "recipient_id": person_id,
-            "payload": payload,
-            "created_at": at,
-            "state": "pending",
-            "attempts": 0,
-            "next_attempt_at": at,
-        }
+        email_row(f"{code}:{stem}:{person_id}", code, city_id, person_id, payload, at)
         for code in codes
         for person_id in people[code]
     ]
@@ -206,10 +222,5 @@ def selection_notices(s: Session, at: datetime) -> int:
             "at": city.selected_at.isoformat(),
             "next_deadline": next_deadline(s, city.id),
         }
-        rows = _rows(city.id, JOINED, people, f"{city.code}:join", payload, at)
-        known = set(s.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_([r["key"] for r in rows]))))
-        fresh = [r for r in rows if r["key"] not in known]
-        if fresh:
-            s.execute(insert(OUTBOX), fresh)
-            written += len(fresh)
+        written += queue_new(s, _rows(city.id, JOINED, people, f"{city.code}:join", payload, at))
     return written

@@ -11,6 +11,7 @@ from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.act import aware
+from engine.notify import email_row
 from engine.timers import ALARM, REPORT, SILENT
 from models import City, Deadline, OutboxMessage, Person, RoleAssignment, Rung
 from models.db import writing
@@ -187,28 +188,18 @@ def _message(
     at: datetime,
 ) -> dict[str, object]:
     """One reader's reminder or escalation, keyed by (rung, reader) so it can exist only once."""
-    return {
-        "key": f"rung:{rung.id}:{person_id}",
-        "kind": _kind(deadline, rung.audience),
-        "channel": "email",
-        "city_id": city_id,
-        "recipient_id": person_id,
-        "payload": {
-            "city": code,
-            "subject": deadline.subject,
-            "due_on": deadline.due_on.isoformat(),
-            "business_days": rung.business_days,
-            "audience": rung.audience,
-            "extended_days": deadline.extended_days,
-            "skipped_before": skipped,
-            "stage": stage,
-            "since": deadline.opened_at.date().isoformat(),
-        },
-        "created_at": at,
-        "state": "pending",
-        "attempts": 0,
-        "next_attempt_at": at,
+    payload = {
+        "city": code,
+        "subject": deadline.subject,
+        "due_on": deadline.due_on.isoformat(),
+        "business_days": rung.business_days,
+        "audience": rung.audience,
+        "extended_days": deadline.extended_days,
+        "skipped_before": skipped,
+        "stage": stage,
+        "since": deadline.opened_at.date().isoformat(),
     }
+    return email_row(f"rung:{rung.id}:{person_id}", _kind(deadline, rung.audience), city_id, person_id, payload, at)
 
 
 def _network(s: Session) -> Readers:
