@@ -7,10 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 from sqlalchemy import func, select, update
 
 from engine.deliver import MAX_ATTEMPTS, deliver
 from engine.digest import weekly_digest
+from engine.sweep import sweep
 from mail_server import Mailbox, free_port, smtp
 from models import OutboxMessage, Person
 from support import LEAD_BKO, MAYOR_BKO, SECRETARIAT, Network
@@ -136,3 +138,25 @@ def test_a_name_with_a_line_break_is_refused_and_the_rest_goes(network: Network,
     assert report.count("sent") == len(mailbox.messages()) > 0
     assert all(m["Bcc"] is None for m in mailbox.messages())
     assert not any("everyone@example.org" in str(m["To"]) for m in mailbox.messages())
+
+
+def test_a_reminder_carries_its_deadline_as_a_calendar_file_in_the_citys_zone(
+    network: Network, mailbox: Mailbox
+) -> None:
+    """Matola's team, reminded of its confirmation deadline, can add it to a calendar: 09:00 in Maputo."""
+    at = network.clock
+    for _ in range(25):  # the daily sweeps of the first weeks: the rung 5 business days before the date, then on it
+        at += timedelta(days=1)
+        sweep(network.sessions, at)
+    deliver(network.sessions, at, smtp(mailbox.port))
+    reminders = [
+        m
+        for m in mailbox.messages()
+        if m["To"].addresses[0].addr_spec == "helio.mondlane@matola.example.org" and "prazo" in m["Subject"]
+    ]
+    assert reminders, "Matola's lead was reminded, in Portuguese"
+    [ics] = [p for p in reminders[0].iter_attachments() if p.get_content_type() == "text/calendar"]
+    [event] = Calendar.from_ical(ics.get_content()).walk("VEVENT")
+    start = event.decoded("dtstart")
+    assert str(start.tzinfo) == "Africa/Maputo" and start.hour == 9
+    assert "Matola" in str(event.get("summary"))
