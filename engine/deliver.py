@@ -7,13 +7,15 @@ after the lease, with the same Message-ID: at most the message in flight repeats
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import TemplateError
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.act import aware
@@ -28,8 +30,8 @@ from notifications.channels import (
     Attachment,
     Channel,
     ChannelDown,
-    Failed,
     HeaderRefused,
+    Outcome,
     Outgoing,
     Retry,
     Sent,
@@ -45,6 +47,7 @@ BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720, 1440
 MAX_ATTEMPTS = len(BACKOFF)
 CITY_SIDE = frozenset({"city_lead", "city_member", "mayor", "committee_member", "partner"})
 CONTACT_ROLES = ("city_lead", "coach", "secretariat")
+ERRORS = (TemplateError, ValueError, KeyError, HeaderRefused)  # a message that cannot be written, said as such
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class Delivered:
     key: str
     kind: str
     to: str
-    outcome: str  # sent, retry, failed
+    outcome: str  # sent, retry, failed (or "taken over": another run owned the row by the time we answered)
     answer: str
     message_id: str
 
@@ -93,8 +96,24 @@ def email_channel(settings: Settings | None = None) -> EmailChannel:
 
 
 def backoff(attempts: int) -> timedelta:
-    """1, 5, 15 minutes, then hours: a server down for a day is retried about ten times."""
+    """After a refusal: 1, 5, 15 minutes, then 1, 3, 6, 12 hours; the eighth refusal is final."""
     return BACKOFF[min(max(attempts, 1), MAX_ATTEMPTS) - 1]
+
+
+DOWN_RETRY = timedelta(minutes=1)  # a server that cannot be reached costs a message nothing: try again soon
+
+
+@dataclass
+class Run:
+    """One delivery run: its claim token, and its clock, which moves on as the run does (leases stay honest)."""
+
+    at: datetime
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    started: float = field(default_factory=time.monotonic)
+
+    def now(self) -> datetime:
+        """The explicit start moment plus the time this run has taken so far."""
+        return self.at + timedelta(seconds=time.monotonic() - self.started)
 
 
 def deliver(
@@ -105,40 +124,71 @@ def deliver(
     batch: int = BATCH,
     lease: timedelta = LEASE,
 ) -> DeliveryReport:
-    """Send every message due at `at`; safe to run from several processes at once (claims skip each other)."""
+    """Send every message due at `at`; safe to run from several processes at once (claims skip each other).
+
+    Each row is claimed under this run's token; a late answer from a run whose lease ran out (another
+    run took the row over) changes nothing. Whatever goes wrong mid-batch, the rows not yet sent go back.
+    """
     report = DeliveryReport(aware(at))
+    run = Run(report.at)
     while True:
-        claimed = _claim(sessions, report.at, batch, lease, channel.name)
+        claimed = _claim(sessions, run, batch, lease, channel.name)
         if not claimed:
             return report
-        ready = _prepare(sessions, claimed, channel, report)
-        left = list(ready)
+        ready = _prepare(sessions, run, claimed, channel, report)
+        left = [message.key for message, _ in ready]
         try:
             with channel.connect() as sender:
                 for message, kind in ready:
-                    _record(sessions, report, message, kind, sender.send(message))
+                    if not _still_mine(sessions, run, message.key):  # stalled past the lease: another run has it
+                        report.messages.append(
+                            Delivered(message.key, kind.code, message.to.email, "taken over", "", "")
+                        )
+                        left.pop(0)
+                        continue
+                    try:
+                        outcome: Outcome = sender.send(message)
+                    except ChannelDown:
+                        raise
+                    except Exception as exc:  # one message's fault must not hold back the batch
+                        outcome = Retry(f"{type(exc).__name__}: {exc}")
+                    _record(sessions, run, report, message, kind, outcome)
                     left.pop(0)
         except ChannelDown as exc:
             report.down = str(exc)
-            report.waiting = _release(sessions, [m.key for m, _ in left], report.at, str(exc))
+            report.waiting = _release(sessions, run, left, str(exc))
             return report
+        finally:
+            if left and report.down is None:
+                _release(sessions, run, left, "the delivery run stopped before sending it")
         if len(claimed) < batch:
             return report
 
 
-def _claim(sessions: sessionmaker[Session], at: datetime, batch: int, lease: timedelta, channel: str) -> list[int]:
-    """Due rows, and rows whose sender died past its lease, marked 'sending' for this process."""
+def _claim(sessions: sessionmaker[Session], run: Run, batch: int, lease: timedelta, channel: str) -> list[int]:
+    """Due rows, and rows whose sender died past its lease, marked 'sending' under this run's token."""
+    now = run.now()
     with sessions.begin() as s:
         writing(s)
+        died = and_(OutboxMessage.state == "sending", OutboxMessage.claimed_until <= now)
+        # a row whose senders keep dying while it is in flight stops being retried, with the reason
+        s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.channel == channel, died, OutboxMessage.attempts >= MAX_ATTEMPTS)
+            .values(
+                state="failed",
+                failed_at=now,
+                claimed_by=None,
+                last_error="the delivery process stopped while sending it, each of the last attempts",
+            )
+            .execution_options(synchronize_session=False)
+        )
         ids = list(
             s.scalars(
                 select(OutboxMessage.id)
                 .where(
                     OutboxMessage.channel == channel,
-                    or_(
-                        and_(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= at),
-                        and_(OutboxMessage.state == "sending", OutboxMessage.claimed_until <= at),
-                    ),
+                    or_(and_(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= run.at), died),
                 )
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
                 .limit(batch)
@@ -149,14 +199,19 @@ def _claim(sessions: sessionmaker[Session], at: datetime, batch: int, lease: tim
             s.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids))
-                .values(state="sending", claimed_until=at + lease, attempts=OutboxMessage.attempts + 1)
+                .values(
+                    state="sending",
+                    claimed_by=run.token,
+                    claimed_until=now + lease,
+                    attempts=OutboxMessage.attempts + 1,
+                )
                 .execution_options(synchronize_session=False)
             )
     return ids
 
 
 def _prepare(
-    sessions: sessionmaker[Session], ids: Sequence[int], channel: Channel, report: DeliveryReport
+    sessions: sessionmaker[Session], run: Run, ids: Sequence[int], channel: Channel, report: DeliveryReport
 ) -> list[tuple[Outgoing, Kind]]:
     """Each claimed row said in its reader's language; a row that cannot be said fails now, with the reason."""
     ready = []
@@ -175,8 +230,9 @@ def _prepare(
                 rendered = render(kind.code, context["lang"], context)
                 files = _calendar(kind, row.payload, context, city_tz, row.created_at)
                 to = Address(person.name, person.email)
-            except (TemplateError, ValueError, KeyError, HeaderRefused) as exc:
-                _record_failure(sessions, report, row, message_id, f"cannot be written: {exc}")
+            except Exception as exc:  # a template, a value, an address: said on the row, never a stuck batch
+                reason = f"cannot be written: {exc}" if isinstance(exc, ERRORS) else f"{type(exc).__name__}: {exc}"
+                _record_failure(sessions, run, report, row, message_id, reason)
                 continue
             ready.append((Outgoing(row.key, message_id, to, rendered, report.at, files), kind))
     return ready
@@ -284,68 +340,79 @@ def _calendar(
     return (Attachment(f"{city['code'].lower()}-{deadline['subject']}.ics", "text/calendar", data),)
 
 
-def _finish(sessions: sessionmaker[Session], key: str, values: dict[str, Any]) -> None:
+def _still_mine(sessions: sessionmaker[Session], run: Run, key: str) -> bool:
+    """Does this run still hold the row's claim? Asked just before sending, so a stalled run never sends twice."""
+    with sessions() as s:
+        return s.scalar(select(OutboxMessage.claimed_by).where(OutboxMessage.key == key)) == run.token
+
+
+def _finish(sessions: sessionmaker[Session], run: Run, key: str, values: dict[str, Any]) -> bool:
+    """Write one row's fate, only if this run still holds its claim; False if another run took it over."""
     with sessions.begin() as s:
         writing(s)
-        s.execute(
+        done = s.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.key == key)
-            .values(claimed_until=None, **values)
+            .where(OutboxMessage.key == key, OutboxMessage.state == "sending", OutboxMessage.claimed_by == run.token)
+            .values(claimed_until=None, claimed_by=None, **values)
             .execution_options(synchronize_session=False)
         )
+        return cast(CursorResult[Any], done).rowcount == 1
 
 
 def _record(
-    sessions: sessionmaker[Session], report: DeliveryReport, message: Outgoing, kind: Kind, outcome: Any
+    sessions: sessionmaker[Session], run: Run, report: DeliveryReport, message: Outgoing, kind: Kind, outcome: Outcome
 ) -> None:
     """One message's fate, committed at once: a crash after this line can no longer repeat it."""
-    at = report.at
+    now = run.now()
     if isinstance(outcome, Sent):
-        values: dict[str, Any] = {"state": "sent", "sent_at": at, "answer": outcome.answer, "last_error": None}
-        verdict, said = "sent", outcome.answer
+        values: dict[str, Any] = {"state": "sent", "sent_at": now, "answer": outcome.answer, "last_error": None}
+        verdict = "sent"
     elif isinstance(outcome, Retry):
         with sessions() as s:
             attempts = s.scalar(select(OutboxMessage.attempts).where(OutboxMessage.key == message.key)) or 1
         if attempts >= MAX_ATTEMPTS:
-            values = {"state": "failed", "last_error": f"gave up after {attempts} attempts: {outcome.reason}"}
+            values = {
+                "state": "failed",
+                "failed_at": now,
+                "last_error": f"gave up after {attempts} attempts: {outcome.reason}",
+            }
             verdict = "failed"
         else:
-            values = {"state": "pending", "next_attempt_at": at + backoff(attempts), "last_error": outcome.reason}
+            values = {"state": "pending", "next_attempt_at": now + backoff(attempts), "last_error": outcome.reason}
             verdict = "retry"
-        said = values["last_error"]
     else:
-        assert isinstance(outcome, Failed)
-        values, verdict, said = {"state": "failed", "last_error": outcome.reason}, "failed", outcome.reason
-    _finish(sessions, message.key, values | {"message_id": message.message_id})
+        values, verdict = {"state": "failed", "failed_at": now, "last_error": outcome.reason}, "failed"
+    if not _finish(sessions, run, message.key, values | {"message_id": message.message_id}):
+        verdict = "taken over"  # our lease ran out and another run owns the row now: its word stands
+    said = outcome.answer if isinstance(outcome, Sent) else str(values.get("last_error"))
     report.messages.append(Delivered(message.key, kind.code, message.to.email, verdict, said, message.message_id))
 
 
 def _record_failure(
-    sessions: sessionmaker[Session], report: DeliveryReport, row: OutboxMessage, message_id: str, reason: str
+    sessions: sessionmaker[Session], run: Run, report: DeliveryReport, row: OutboxMessage, message_id: str, reason: str
 ) -> None:
-    _finish(sessions, row.key, {"state": "failed", "last_error": reason, "message_id": message_id})
+    values = {"state": "failed", "failed_at": run.now(), "last_error": reason, "message_id": message_id}
+    _finish(sessions, run, row.key, values)
     report.messages.append(Delivered(row.key, row.kind, str(row.recipient_id), "failed", reason, message_id))
 
 
-def _release(sessions: sessionmaker[Session], keys: Sequence[str], at: datetime, reason: str) -> int:
-    """The channel is down: the rows not sent go back to wait, each after its backoff."""
+def _release(sessions: sessionmaker[Session], run: Run, keys: Sequence[str], reason: str) -> int:
+    """Rows claimed but not sent go back to wait a minute; the try they did not get is not counted."""
     if not keys:
         return 0
     with sessions.begin() as s:
         writing(s)
-        for key, attempts in s.execute(
-            select(OutboxMessage.key, OutboxMessage.attempts).where(OutboxMessage.key.in_(keys))
-        ).tuples():
-            gave_up = attempts >= MAX_ATTEMPTS
-            s.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.key == key)
-                .values(
-                    state="failed" if gave_up else "pending",
-                    next_attempt_at=at + backoff(attempts),
-                    claimed_until=None,
-                    last_error=f"gave up after {attempts} attempts: {reason}" if gave_up else reason,
-                )
-                .execution_options(synchronize_session=False)
+        s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.key.in_(keys), OutboxMessage.state == "sending", OutboxMessage.claimed_by == run.token)
+            .values(
+                state="pending",
+                attempts=OutboxMessage.attempts - 1,
+                next_attempt_at=run.now() + DOWN_RETRY,
+                claimed_until=None,
+                claimed_by=None,
+                last_error=reason,
             )
+            .execution_options(synchronize_session=False)
+        )
     return len(keys)

@@ -65,10 +65,15 @@ def weekly_digest(sessions: sessionmaker[Session], at: datetime) -> int:
                 )
                 .order_by(Deadline.due_on, City.name)
             ).all()
+            mine = select(City.id).where(City.programme_id == programme.id)
             failed = s.execute(
                 select(Person.email, OutboxMessage.kind, OutboxMessage.last_error)
                 .join(Person, Person.id == OutboxMessage.recipient_id)
-                .where(OutboxMessage.state == "failed", OutboxMessage.created_at > since - WEEK)
+                .where(
+                    OutboxMessage.state == "failed",
+                    OutboxMessage.failed_at > since,
+                    OutboxMessage.city_id.in_(mine) | OutboxMessage.city_id.is_(None),
+                )
                 .order_by(OutboxMessage.id)
             ).all()
             payload = {

@@ -54,3 +54,5 @@ class OutboxMessage(Base):
     message_id: Mapped[str | None] = mapped_column(String(255))  # the same on every attempt: a repeat is recognisable
     answer: Mapped[str | None] = mapped_column(Text)  # what the server said when it took the message
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a sender died past this: send again
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the run holding the claim: only it records the fate
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when it was given up (the digest's week)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import smtplib
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from notifications.channels import (
     Sent,
     header_safe,
 )
+
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 def message_id(key: str, sender: Address) -> str:
@@ -102,6 +105,11 @@ class SmtpSettings:
         if self.user and self.password is None:
             # yagmail would look for a keyring (NameError without one) or prompt on a terminal nobody watches
             raise ValueError("JALON_SMTP_USER is set but JALON_SMTP_PASSWORD is not; set both, or neither.")
+        if self.user and self.security == "none" and self.host not in LOOPBACK:
+            raise ValueError(
+                f"a login to {self.host} without TLS would send the password in clear; "
+                "set JALON_SMTP_SECURITY to starttls or ssl."
+            )
 
     def shown(self) -> str:
         """Where mail goes, safe to print (never the password)."""
@@ -135,9 +143,13 @@ class EmailSender:
             refused = self.yag.smtp.sendmail(self.settings.sender.email, [message.to.email], mime.as_bytes())
         except smtplib.SMTPRecipientsRefused as exc:
             return _judge(*_refusal_of(exc.recipients))
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        except smtplib.SMTPServerDisconnected as exc:
+            raise ChannelDown(f"the mail server went away: {exc}") from None
+        except smtplib.SMTPResponseException as exc:  # before OSError: SMTPException is one, but this is one message's
             return _judge(*_code(exc))
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        except (smtplib.SMTPNotSupportedError, UnicodeEncodeError) as exc:
+            return Failed(f"this server cannot carry it: {exc}")  # e.g. an address beyond ASCII without SMTPUTF8
+        except OSError as exc:
             raise ChannelDown(f"the mail server went away: {exc}") from None
         if refused:
             return _judge(*_refusal_of(refused))
@@ -165,16 +177,18 @@ class EmailChannel:
     def connect(self) -> Iterator[EmailSender]:
         """Log in once; every message of the batch goes over this connection; closed at the end, always."""
         s = self.settings
+        tls = ssl.create_default_context()  # smtplib's own default checks neither certificate nor host name
         yag = _Yagmail(
             user=s.user or None,
             password=s.password.get_secret_value() if s.password else None,
             host=s.host,
             port=s.port,
             smtp_ssl=s.security == "ssl",
-            smtp_starttls=s.security == "starttls",
+            smtp_starttls={"context": tls} if s.security == "starttls" else False,
             smtp_skip_login=not s.user,
             soft_email_validation=False,
             timeout=s.timeout,
+            **({"context": tls} if s.security == "ssl" else {}),
         )
         try:
             yag.login()

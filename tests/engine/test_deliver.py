@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,11 +12,13 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select, update
 
-from engine.deliver import MAX_ATTEMPTS, deliver
+from engine.deliver import LEASE, MAX_ATTEMPTS, deliver
 from engine.digest import weekly_digest
 from engine.sweep import sweep
 from mail_server import Mailbox, free_port, smtp
 from models import OutboxMessage, Person
+from notifications.channels import Outcome, Outgoing, Retry
+from notifications.email import EmailChannel
 from support import LEAD_BKO, MAYOR_BKO, SECRETARIAT, Network
 
 
@@ -68,6 +72,8 @@ def test_mail_down_then_up_loses_nothing_and_never_blocks_an_act(network: Networ
     assert down.down and "cannot reach the mail server" in down.down and down.messages == []
     waiting = states(network)["pending"]
     assert down.waiting == waiting
+    with network.sessions() as s:  # a server out of reach costs the messages no attempt
+        assert set(s.scalars(select(OutboxMessage.attempts).where(OutboxMessage.channel == "email"))) == {0}
     network.act("BKO", "confirm", LEAD_BKO)  # an act while mail is down: it commits, its messages wait
     again = deliver(network.sessions, at + timedelta(seconds=30), smtp(port))
     assert again.messages == [] and again.down is None, "nothing is due before its backoff"
@@ -160,3 +166,63 @@ def test_a_reminder_carries_its_deadline_as_a_calendar_file_in_the_citys_zone(
     start = event.decoded("dtstart")
     assert str(start.tzinfo) == "Africa/Maputo" and start.hour == 9
     assert "Matola" in str(event.get("summary"))
+
+
+@dataclass
+class Flaky:
+    """A channel around the real email channel that, on one message, lets the test act first (a crash, a rival)."""
+
+    inner: EmailChannel
+    on: Callable[[Outgoing], Outcome | None]
+    name: str = "email"
+
+    def message_id(self, key: str) -> str:
+        return self.inner.message_id(key)
+
+    @contextmanager
+    def connect(self) -> Iterator[Flaky]:
+        with self.inner.connect() as sender:
+            self.sender = sender
+            yield self
+
+    def send(self, message: Outgoing) -> Outcome:
+        return self.on(message) or self.sender.send(message)
+
+
+def test_one_message_that_breaks_the_sender_is_retried_and_the_batch_goes_on(
+    network: Network, mailbox: Mailbox
+) -> None:
+    """An unexpected error on one message (a bug, a codec) is that message's retry, not a stuck batch."""
+    first: list[str] = []
+
+    def explode(message: Outgoing) -> Outcome | None:
+        if not first:
+            first.append(message.key)
+            raise RuntimeError("boom")
+        return None
+
+    report = deliver(network.sessions, network.tick(), Flaky(smtp(mailbox.port), explode))
+    [retry] = [m for m in report.messages if m.outcome == "retry"]
+    assert retry.key == first[0] and "RuntimeError: boom" in retry.answer
+    assert report.count("sent") == len(mailbox.messages()) == states(network)["sent"]
+    assert states(network)["pending"] == 1
+
+
+def test_a_run_whose_lease_ran_out_cannot_undo_the_run_that_took_over(network: Network, mailbox: Mailbox) -> None:
+    """A sender stalled past its lease: another run takes its rows and sends them; the stalled run's late
+    answer changes nothing, and every message went once."""
+    at = network.tick()
+    rival: list[object] = []
+
+    def stall(message: Outgoing) -> Outcome | None:
+        if not rival:  # while we hang on the first message, eleven minutes pass and another run takes over
+            rival.append(deliver(network.sessions, at + LEASE + timedelta(minutes=1), smtp(mailbox.port)))
+            return Retry("451 the stalled run's late answer")
+        return None
+
+    stalled = deliver(network.sessions, at, Flaky(smtp(mailbox.port), stall))
+    assert stalled.messages[0].outcome == "taken over"
+    assert all(m.outcome == "taken over" for m in stalled.messages), "the rival owns every row of the batch now"
+    assert states(network) == {"sent": len(mailbox.messages())}
+    ids = [m["Message-ID"] for m in mailbox.messages()]
+    assert len(ids) == len(set(ids))

@@ -172,3 +172,10 @@ def test_the_password_is_never_shown() -> None:
     """What Jalon prints about its mail server names the user, never the secret."""
     shown = settings(587, user="jalon", password=SecretStr("s3cret!"), security="starttls").shown()
     assert shown == "smtp://jalon@127.0.0.1:587 (starttls)" and "s3cret" not in shown
+
+
+def test_a_login_without_tls_to_another_host_is_refused() -> None:
+    """A password never crosses the network in clear: plain SMTP with a login is for loopback only."""
+    with pytest.raises(ValueError, match="password in clear"):
+        settings(25, host="smtp.example.org", user="jalon", password=SecretStr("pw"))
+    assert settings(25, host="smtp.example.org", user="jalon", password=SecretStr("pw"), security="starttls")
