@@ -127,6 +127,16 @@ def _details(
             return {"tranche": _last_paid(s, city.id), "grant": _grant(s, city.id, "experiment")}
         case "submit_report" | "approve_report":
             return {"report": _report(s, city.id)}
+        case "extend_deadline":  # the deadline that moved: the current stage's, not merely the nearest
+            moved = s.execute(
+                select(Deadline.subject, Deadline.due_on).where(
+                    Deadline.city_id == city.id,
+                    Deadline.state == "open",
+                    Deadline.kind == "stage",
+                    Deadline.subject == city.state,
+                )
+            ).first()
+            return {"next_deadline": {"subject": moved.subject, "due_on": moved.due_on.isoformat()}} if moved else {}
     return {}
 
 
@@ -196,6 +206,7 @@ def after_act(
         "actor": actor.name,
         "actor_email": actor.email,
         "note": note,
+        "reason": data.get("reason") or data.get("changes") or note,  # what a person reads as "why"
         "from": from_state,
         "to": to_state,
         "data": {k: v if isinstance(v, (str, int, bool)) or v is None else str(v) for k, v in data.items()},

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import Row, Table, bindparam, insert, select, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.act import aware
 from engine.notify import email_row
 from engine.timers import ALARM, REPORT, SILENT
-from models import City, Deadline, OutboxMessage, Person, RoleAssignment, Rung
+from models import AuditEvent, City, Deadline, OutboxMessage, Person, RoleAssignment, Rung
 from models.db import writing
 from models.types import UTCDateTime
 from states import Role
@@ -116,6 +116,8 @@ def _fire_batch(s: Session, report: SweepReport, batch: int, network: Readers) -
         pending[rung.deadline_id].append(rung)
     city_ids = {d.city_id for d in deadlines}
     cities = {c.id: c for c in s.execute(select(City.id, City.code, City.state).where(City.id.in_(city_ids)))}
+    silent = {d.city_id for d in deadlines if d.subject == SILENT}
+    heard = _last_acts(s, silent) if silent else {}
     people = _recipients(s, city_ids, network)
     fired: list[int] = []
     skipped: list[int] = []
@@ -136,9 +138,13 @@ def _fire_batch(s: Session, report: SweepReport, batch: int, network: Readers) -
         fired.append(rung.id)
         if d.subject == SILENT:
             gone_off.append(d.id)
-        readers = people.get((d.city_id, rung.audience)) or network.get("secretariat", [])
+        readers = people.get((d.city_id, rung.audience))
+        kind = _kind(d, rung.audience)
+        if not readers:  # nobody holds the role: the secretariat is told, as an escalation, not as the team's reminder
+            readers, kind = network.get("secretariat", []), _kind(d, "secretariat")
         stage = cities[d.city_id].state
-        messages += [_message(code, stage, d, rung, d.city_id, pid, len(stale), at) for pid, _ in readers]
+        since = heard.get(d.city_id) if d.subject == SILENT else None
+        messages += [_message(code, stage, kind, d, rung, d.city_id, pid, len(stale), at, since) for pid, _ in readers]
         report.fired.append(
             Fired(
                 code,
@@ -177,15 +183,27 @@ def _kind(deadline: Row[tuple[int, int, str, str, date, int, datetime]], audienc
     return f"deadline.escalation.{audience}"
 
 
+def _last_acts(s: Session, city_ids: set[int]) -> dict[int, datetime]:
+    """When each silent city last acted: what its alarm says it has been silent since."""
+    rows = s.execute(
+        select(AuditEvent.city_id, func.max(AuditEvent.at))
+        .where(AuditEvent.city_id.in_(city_ids))
+        .group_by(AuditEvent.city_id)
+    )
+    return {city_id: at for city_id, at in rows.tuples()}
+
+
 def _message(
     code: str,
     stage: str,
+    kind: str,
     deadline: Row[tuple[int, int, str, str, date, int, datetime]],
     rung: Row[tuple[int, int, int, str, datetime]],
     city_id: int,
     person_id: int,
     skipped: int,
     at: datetime,
+    since: datetime | None,
 ) -> dict[str, object]:
     """One reader's reminder or escalation, keyed by (rung, reader) so it can exist only once."""
     payload = {
@@ -199,7 +217,7 @@ def _message(
         "stage": stage,
         "since": deadline.opened_at.date().isoformat(),
     }
-    return email_row(f"rung:{rung.id}:{person_id}", _kind(deadline, rung.audience), city_id, person_id, payload, at)
+    return email_row(f"rung:{rung.id}:{person_id}", kind, city_id, person_id, payload, at)
 
 
 def _network(s: Session) -> Readers:

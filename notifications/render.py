@@ -187,12 +187,25 @@ class HtmlParts(Parts):
 
 
 def paragraphs(body: str) -> Markup:
-    """Blank-line separated text becomes <p>s; blocks drawn by HtmlParts (already markup) stay as they are."""
-    chunks = [c.strip() for c in re.split(r"\n\s*\n", str(body)) if c.strip()]
-    # body is the output of an autoescaped block: text in it is escaped, a leading "<" can only be HtmlParts'
-    return Markup(  # noqa: S704
-        "\n".join(c if c.startswith("<") else "<p>" + c.replace("\n", "<br>\n") + "</p>" for c in chunks)
-    )
+    """Blank-line separated text becomes <p>s; blocks drawn by HtmlParts (already markup) stay as they are.
+
+    The body is the output of an autoescaped block: its text is escaped, so a line starting with "<" can
+    only be a block HtmlParts drew (a table, a list), which is never put inside a <p>.
+    """
+    out: list[str] = []
+    for chunk in re.split(r"\n\s*\n", str(body)):
+        text: list[str] = []
+        for line in chunk.strip().splitlines():
+            if line.startswith("<"):
+                if text:
+                    out.append("<p>" + "<br>\n".join(text) + "</p>")
+                    text = []
+                out.append(line)
+            elif line.strip():
+                text.append(line)
+        if text:
+            out.append("<p>" + "<br>\n".join(text) + "</p>")
+    return Markup("\n".join(out))  # noqa: S704 - escaped text and HtmlParts' own markup only
 
 
 def _environment(autoescape: bool) -> Environment:
@@ -218,7 +231,7 @@ def environments() -> tuple[Environment, Environment]:
 
 def _tidy(text: str) -> str:
     """Plain text as a person would type it: no trailing spaces, at most one blank line in a row."""
-    lines = [line.rstrip() for line in text.strip().splitlines()]
+    lines = [line if line == "-- " else line.rstrip() for line in text.strip().splitlines()]  # "-- " opens a signature
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 

@@ -41,7 +41,7 @@ RUNG = {
 EVENTS: dict[str, dict[str, Any]] = {
     "selection_notice": {"next_deadline": {"subject": "selected", "due_on": "2026-02-16"}},
     "welcome": {"actor": "Fatoumata Keïta", "note": None, "next_deadline": NEXT},
-    "declined": {"actor": "Fatoumata Keïta", "note": "Élections municipales en cours."},
+    "declined": {"actor": "Fatoumata Keïta", "reason": "Élections municipales en cours."},
     "contract_sent": {"actor": "Claire Martin", "note": "Joindre le RIB.", "next_deadline": NEXT},
     "contract_signed": {"actor": "Claire Martin", "data": {"amount": "10000.00", "currency": "XOF"}},
     "first_payment": {"actor": "Finance", "paid": {"amount": "10000", "currency": "XOF"}},
@@ -61,9 +61,9 @@ EVENTS: dict[str, dict[str, Any]] = {
         "coach": {"name": "Amadou Traoré", "email": "amadou.traore@coach.example.org"},
     },
     "plan_submitted": {"actor": "Fatoumata Keïta", "plan": PLAN, "next_deadline": NEXT},
-    "changes_requested": {"actor": "Amadou Traoré", "what": "plan", "note": "Préciser le budget."},
+    "changes_requested": {"actor": "Amadou Traoré", "what": "plan", "reason": "Préciser le budget."},
     "ready_for_committee": {"actor": "Amadou Traoré", "plan": PLAN, "next_deadline": NEXT},
-    "committee_decision": {"actor": "Claire Martin", "decision": "approve_grant", "grant": GRANT, "note": "Bravo."},
+    "committee_decision": {"actor": "Claire Martin", "decision": "approve_grant", "grant": GRANT, "reason": "Bravo."},
     "tranche_paid": {
         "actor": "Finance",
         "tranche": {"label": "advance", "amount": "24000.00", "currency": "EUR"},
@@ -83,9 +83,9 @@ EVENTS: dict[str, dict[str, Any]] = {
         "next_deadline": {"subject": "final_reporting", "due_on": "2027-05-03"},
     },
     "completed": {"actor": "Amadou Traoré"},
-    "paused": {"actor": "Claire Martin", "note": "Inondations à Bamako."},
+    "paused": {"actor": "Claire Martin", "reason": "Inondations à Bamako."},
     "resumed": {"actor": "Claire Martin", "to": "contracting", "next_deadline": NEXT},
-    "withdrawn": {"actor": "Claire Martin", "note": "Changement d'équipe municipale."},
+    "withdrawn": {"actor": "Claire Martin", "reason": "Changement d'équipe municipale."},
     "deadline_extended": {
         "actor": "Claire Martin",
         "data": {"days": 10, "reason": "Le conseil siège le 28."},
@@ -143,5 +143,5 @@ def context(code: str, **reader: str) -> dict[str, Any]:
         "contacts": CONTACTS,
         "tz": "Africa/Bamako",
         "at": AT,
-        "event": {"to": "contracting", "from": "selected", "actor": "", "note": None} | EVENTS[code],
+        "event": {"to": "contracting", "from": "selected", "actor": "", "note": None, "reason": None} | EVENTS[code],
     }

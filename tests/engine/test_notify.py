@@ -13,7 +13,7 @@ from engine.digest import network_bulletin, weekly_digest
 from engine.errors import Refused
 from engine.importers import import_people
 from engine.sweep import sweep
-from models import City, OutboxMessage, Person
+from models import City, Deadline, OutboxMessage, Person
 from support import (
     COACH_BKO,
     COMMITTEE_BKO,
@@ -149,3 +149,26 @@ def test_an_act_commits_its_messages_with_it(network: Network) -> None:
         keys = set(s.scalars(select(OutboxMessage.key).where(OutboxMessage.created_at == result.at)))
     assert f"event:BKO:{result.version}" in keys
     assert {k.rsplit(":", 1)[0] for k in keys if k.startswith("welcome:")} == {f"welcome:BKO:{result.version}"}
+
+
+def test_the_reason_an_act_asks_for_is_what_the_message_says(network: Network) -> None:
+    """A pause's reason and a coach's requested changes are required fields: the message carries them."""
+    network.walk("BKO", "send_to_committee")
+    network.act("BKO", "request_plan_changes", COACH_BKO, changes="Say what you will measure")
+    assert payload(network, "changes_requested", LEAD_BKO)["reason"] == "Say what you will measure"
+    network.act("BKO", "pause", SECRETARIAT, reason="Floods")
+    assert payload(network, "paused", LEAD_BKO)["reason"] == "Floods"
+
+
+def test_an_extension_names_the_deadline_that_moved(network: Network) -> None:
+    """The current stage's deadline, with its new date, even when another deadline is nearer."""
+    network.act("BKO", "confirm", LEAD_BKO)
+    network.act("BKO", "extend_deadline", SECRETARIAT, days="10", reason="Council meets next month")
+    moved = payload(network, "deadline_extended", LEAD_BKO)["next_deadline"]
+    with network.sessions() as s:
+        due = s.scalar(
+            select(Deadline.due_on)
+            .join(City, City.id == Deadline.city_id)
+            .where(City.code == "BKO", Deadline.subject == "confirmed", Deadline.state == "open")
+        )
+    assert moved == {"subject": "confirmed", "due_on": due.isoformat()}  # type: ignore[union-attr]

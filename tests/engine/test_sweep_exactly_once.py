@@ -160,10 +160,13 @@ def owed(stored: Stored, at: datetime) -> dict[int, set[int]]:
     return dict(due)
 
 
-def expected_kind(subject: str, audience: str) -> str:
-    """The catalogue kind a rung's message must have: an alarm, a report due, a reminder or an escalation."""
+def expected_kind(subject: str, audience: str, stood_in: bool) -> str:
+    """The catalogue kind a rung's message must have: an alarm, a report due, a reminder or an escalation
+    (to the secretariat when it stands in for an audience nobody holds)."""
     if subject in ("selection_to_start", "silent"):
         return f"alarm.{subject}"
+    if stood_in:
+        return "deadline.escalation.secretariat"
     if audience == "city":
         return "report_due" if subject.startswith("periodic_report_") else "deadline.reminder"
     return f"deadline.escalation.{audience}"
@@ -179,7 +182,8 @@ def check_outbox(stored: Stored) -> int:
         rung = stored.rungs[int(rung_id)]
         assert m.recipient_id == int(person_id), m
         assert m.city_id == rung.city_id, m
-        assert m.kind == expected_kind(rung.name[1], rung.audience), m
+        stood_in = not any(role in READERS[rung.audience] and c in (rung.city_id, None) for c, role, _ in stored.roles)
+        assert m.kind == expected_kind(rung.name[1], rung.audience, stood_in), m
         sent.add((rung.id, int(person_id)))
     expected = {(r.id, p) for r in stored.rungs.values() if r.state == "fired" for p in readers(stored, r)}
     assert sorted(expected - sent)[:10] == [], f"{len(expected - sent)} reminders missing from the outbox"

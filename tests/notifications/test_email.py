@@ -83,7 +83,7 @@ def test_accents_arrive_intact_with_a_text_part_an_html_part_and_a_calendar(
 
 def test_a_body_naming_a_server_file_attaches_nothing(mailbox: Mailbox) -> None:
     """yagmail attaches any content string that is an existing path; ours never reaches that code."""
-    message = outgoing("declined", "en", note="/etc/passwd")
+    message = outgoing("declined", "en", reason="/etc/passwd")
     send(mailbox.port, message)
     [got] = mailbox.messages()
     assert [p.get_content_type() for p in got.walk()] == ["multipart/alternative", "text/plain", "text/html"]

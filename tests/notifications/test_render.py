@@ -96,7 +96,7 @@ def test_a_script_in_a_name_is_escaped_in_html_and_plain_in_text() -> None:
     """Names and notes are text: shown as typed in the text part, never markup in the HTML part."""
     values = context("declined")
     values["reader"]["name"] = "<script>alert(1)</script>"
-    values["event"]["note"] = '<img src=x onerror="steal()">'
+    values["event"]["reason"] = '<img src=x onerror="steal()">'
     message = render("declined", "fr", values)
     assert "<script>" not in message.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in message.html
     assert "<img" not in message.html and "&lt;img src=x" in message.html
