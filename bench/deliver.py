@@ -34,8 +34,9 @@ from backends import BENCH_DATABASE, OUTBOX, Unreachable, postgres_engine, sqlit
 from sqlalchemy import Engine, insert, select, update
 
 from engine import act
-from engine.deliver import Lookups, deliver, email_channel
+from engine.deliver import deliver, email_channel
 from engine.importers import import_cities, import_people
+from engine.messages import Lookups
 from engine.programme_file import load
 from models import City, OutboxMessage, Person
 from models.db import make_sessions

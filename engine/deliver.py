@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from jinja2 import TemplateError
@@ -20,14 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.act import aware
 from engine.errors import InvalidData
-from engine.ics import deadline_file
-from models import City, OutboxMessage, Person, Programme, ProgrammeVersion, RoleAssignment
+from engine.messages import Lookups, calendar_files
+from models import OutboxMessage, Person
 from models.db import writing
 from models.settings import Settings
 from notifications.catalogue import KINDS, Kind
 from notifications.channels import (
     Address,
-    Attachment,
     Channel,
     ChannelDown,
     HeaderRefused,
@@ -38,15 +37,12 @@ from notifications.channels import (
     parse_address,
 )
 from notifications.email import EmailChannel, SmtpSettings
-from notifications.render import language_for, render
-from notifications.words import subject_name
+from notifications.render import render
 
 BATCH = 100
 LEASE = timedelta(minutes=10)
 BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720, 1440))
 MAX_ATTEMPTS = len(BACKOFF)
-CITY_SIDE = frozenset({"city_lead", "city_member", "mayor", "committee_member", "partner"})
-CONTACT_ROLES = ("city_lead", "coach", "secretariat")
 ERRORS = (TemplateError, ValueError, KeyError, HeaderRefused)  # a message that cannot be written, said as such
 
 
@@ -228,7 +224,7 @@ def _prepare(
                     raise ValueError(f"no such kind or reader ({row.kind}, {row.recipient_id})")
                 context, city_tz = looks.context(row, person, kind)
                 rendered = render(kind.code, context["lang"], context)
-                files = _calendar(kind, row.payload, context, city_tz, row.created_at)
+                files = calendar_files(kind, row.payload, context, city_tz, row.created_at)
                 to = Address(person.name, person.email)
             except Exception as exc:  # a template, a value, an address: said on the row, never a stuck batch
                 reason = f"cannot be written: {exc}" if isinstance(exc, ERRORS) else f"{type(exc).__name__}: {exc}"
@@ -236,108 +232,6 @@ def _prepare(
                 continue
             ready.append((Outgoing(row.key, message_id, to, rendered, report.at, files), kind))
     return ready
-
-
-class Lookups:
-    """What a batch of messages needs to know about cities, programmes and roles, each read once."""
-
-    def __init__(self, s: Session) -> None:
-        self.s = s
-        self.cities: dict[int, City] = {}
-        self.definitions: dict[int, dict[str, Any]] = {}
-        self.contacts: dict[int | None, list[dict[str, str]]] = {}
-        self.roles: dict[tuple[int, int | None], list[str]] = {}
-
-    def city(self, city_id: int) -> City:
-        """A city, read once per batch."""
-        if city_id not in self.cities:
-            self.cities[city_id] = self.s.get_one(City, city_id)
-        return self.cities[city_id]
-
-    def definition(self, version_id: int) -> dict[str, Any]:
-        """A programme version's definition, read once per batch."""
-        if version_id not in self.definitions:
-            self.definitions[version_id] = self.s.get_one(ProgrammeVersion, version_id).definition
-        return self.definitions[version_id]
-
-    def latest(self, code: str) -> dict[str, Any]:
-        """The newest definition of a programme (for network messages, which belong to no city)."""
-        version = self.s.scalar(
-            select(ProgrammeVersion.id)
-            .join(Programme, Programme.id == ProgrammeVersion.programme_id)
-            .where(Programme.code == code)
-            .order_by(ProgrammeVersion.number.desc())
-            .limit(1)
-        )
-        if version is None:
-            raise ValueError(f"no programme {code}")
-        return self.definition(version)
-
-    def people(self, city_id: int | None) -> list[dict[str, str]]:
-        """Who to call about a city: its lead, its coach, the secretariat."""
-        if city_id not in self.contacts:
-            found = self.s.execute(
-                select(RoleAssignment.role, Person.name, Person.email)
-                .join(Person, Person.id == RoleAssignment.person_id)
-                .where(
-                    RoleAssignment.role.in_(CONTACT_ROLES),
-                    or_(RoleAssignment.city_id == city_id, RoleAssignment.city_id.is_(None)),
-                )
-            ).all()
-            self.contacts[city_id] = sorted(
-                ({"role": r.role, "name": r.name, "email": r.email} for r in found),
-                key=lambda c: (CONTACT_ROLES.index(c["role"]), c["name"]),
-            )
-        return self.contacts[city_id]
-
-    def role(self, person_id: int, city_id: int | None, kind: Kind) -> str:
-        """The role that makes this person a reader of this kind (what the footer tells them they are)."""
-        if (person_id, city_id) not in self.roles:
-            query = select(RoleAssignment.role).where(RoleAssignment.person_id == person_id)
-            if city_id is not None:  # a network message (digest, bulletin) reaches people in any of their roles
-                query = query.where(or_(RoleAssignment.city_id == city_id, RoleAssignment.city_id.is_(None)))
-            self.roles[(person_id, city_id)] = list(self.s.scalars(query.order_by(RoleAssignment.id)))
-        held = self.roles[(person_id, city_id)]
-        return next((r for r in held if r in kind.audiences), held[0] if held else "city_member")
-
-    def context(self, row: OutboxMessage, person: Person, kind: Kind) -> tuple[dict[str, Any], str | None]:
-        """Everything a template may use, and the city's zone (for calendar files)."""
-        payload = row.payload
-        city = self.city(row.city_id) if row.city_id else None
-        definition = self.definition(city.definition_id) if city else self.latest(payload["programme"])
-        role = self.role(person.id, row.city_id, kind)
-        tz = city.timezone if city and role in CITY_SIDE else definition["timezone"]
-        language = language_for(
-            person.language, city.languages.split(",") if city else [], definition.get("languages", [])
-        )
-        context = {
-            "lang": language,
-            "tz": tz,
-            "reader": {"name": person.name, "email": person.email, "role": role},
-            "city": {"code": city.code, "name": city.name, "country": city.country} if city else None,
-            "programme": {"code": definition["code"], "name": definition["name"]},
-            "contacts": self.people(row.city_id),
-            "at": payload.get("at") or row.created_at.isoformat(),
-            "event": payload,
-        }
-        return context, city.timezone if city else None
-
-
-def _calendar(
-    kind: Kind, payload: dict[str, Any], context: dict[str, Any], tz: str | None, stamp: datetime
-) -> tuple[Attachment, ...]:
-    """The deadline the message is about, as a calendar file in the city's zone (reminders carry one)."""
-    if not kind.calendar or tz is None or context["city"] is None:
-        return ()
-    deadline = payload if "due_on" in payload and "subject" in payload else payload.get("next_deadline")
-    if not deadline:
-        return ()
-    city = context["city"]
-    summary = f"{city['name']}: {subject_name(deadline['subject'], context['lang'])}"
-    data = deadline_file(
-        f"{city['code']}-{deadline['subject']}", summary, date.fromisoformat(deadline["due_on"]), tz, stamp
-    )
-    return (Attachment(f"{city['code'].lower()}-{deadline['subject']}.ics", "text/calendar", data),)
 
 
 def _still_mine(sessions: sessionmaker[Session], run: Run, key: str) -> bool:
