@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 
-.PHONY: demo test lint bench clean
+.PHONY: demo tour test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --config-settings editable_mode=compat -e '.[dev]'
 	touch $(STAMP)
 
-## The main job: the sample programme walked through the CLI.
+## The main job: 18 simulated months of the sample programme, through Prefect flows (jalon demo).
 demo: $(STAMP)
+	$(BIN)/jalon demo
+
+## A tour of the `jalon` command on the sample programme, one act at a time.
+tour: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/walkthrough.sh
 
 ## Lint, types, and every test (SQLite and PostgreSQL).

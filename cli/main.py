@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from cli import mail, timing
+from cli import demo, mail, timing
 from cli.common import At, By, JsonFlag, clock, emit, fail, guarded, now, out, sessions
 from states.lifecycle import PAUSED
+
+if TYPE_CHECKING:
+    from engine.queries import CityStatus
 
 app = typer.Typer(
     help="Jalon: run a city network's grant and experimentation journey.",
@@ -143,13 +146,26 @@ def status(at: At = None, as_json: JsonFlag = False) -> None:
     if as_json:
         emit([{"city": r.city, **{k: v for k, v in r.__dict__.items() if k != "city"}} for r in rows])
         return
-    table = Table("city", "name", "stage", "since", "deadline", "late", "coach")
+    out.print(board_table(rows))
+
+
+def board_table(rows: list[CityStatus], *, compact: bool = False) -> Table:
+    """The board as a terminal table (compact: without names and coaches, for the demo's narrow last word)."""
+    table = (
+        Table("city", "stage", "since", "deadline", "late")
+        if compact
+        else Table("city", "name", "stage", "since", "deadline", "late", "coach")
+    )
     for r in rows:
         deadline = r.deadline.isoformat() if r.deadline else "—"
         late = "—" if r.late_by is None else (f"{r.mark}: {r.late_by} business days" if r.late_by else "on time")
         late = f"{late} (clock frozen)" if r.state == PAUSED else late
-        table.add_row(r.city, r.name, r.label, r.since.date().isoformat(), deadline, late, r.coach or "—")
-    out.print(table)
+        since = r.since.date().isoformat()
+        if compact:
+            table.add_row(r.city, r.label, since, deadline, late)
+        else:
+            table.add_row(r.city, r.name, r.label, since, deadline, late, r.coach or "—")
+    return table
 
 
 @app.command()
@@ -217,6 +233,7 @@ def diagram(
 
 timing.register(app)
 mail.register(app)
+app.command()(demo.demo)
 
 
 def run() -> None:

@@ -1,1 +1,1 @@
-"""When it happens: Prefect flows over engine calls (the orchestration issue fills this)."""
+"""When it happens: Prefect flows over engine calls; the only package that imports prefect."""

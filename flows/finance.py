@@ -1,0 +1,17 @@
+"""Run by an automation when a committee approves a grant: finance hears now, not at the next heartbeat."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+
+from flows.tasks import deliver_task, moment, publish_task
+
+
+@flow(name="tell-finance")
+def tell_finance(city: str, at: str | None = None) -> dict[str, int]:
+    """Send what waits (the committee's decision, the advance tranche now eligible) for `city` and everyone else."""
+    code = city.removeprefix("jalon.city.")  # the automation passes the event's resource id
+    when = moment(at).isoformat()
+    get_run_logger().info("Grant approved for %s: telling finance now", code)
+    publish_task(when)
+    return deliver_task(when)
