@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
 from flows.tasks import deliver_task, moment, publish_task
 
 
-@flow(name="tell-finance")
+@flow(name="tell-finance", log_prints=True)
 def tell_finance(city: str, at: str | None = None) -> dict[str, int]:
     """Send what waits (the committee's decision, the advance tranche now eligible) for `city` and everyone else."""
     code = city.removeprefix("jalon.city.")  # the automation passes the event's resource id
     when = moment(at).isoformat()
-    get_run_logger().info("Grant approved for %s: telling finance now", code)
+    print(f"Grant approved for {code}: telling finance now")  # the run's log in Prefect (log_prints)
     publish_task(when)
     return deliver_task(when)
