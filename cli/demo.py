@@ -58,7 +58,9 @@ def demo(
             "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
         }
     )
-    out.print(f"Jalon demo: seed {seed}, {months} months from {START[:10]}; everything goes to {folder}/")
+    out.print(
+        f"Jalon demo: seed {seed}, {months} months from {START[:10]}; everything goes to {folder}/", soft_wrap=True
+    )
     out.print("Starting Prefect's local API and the mail sink (about 15 s) ...")
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
@@ -108,8 +110,9 @@ def demo(
         f"{story.get('reminders', 0)} reminders and escalations, {sum(by_language.values())} messages: "
         + ", ".join(f"{n} in {lang}" for lang, n in sorted(by_language.items()))
     )
-    out.print(f"Messages:  {folder / 'mail'}/ (one .eml per message, in each reader's language)")
-    out.print(f"Timeline:  {report}")
+    out.print(f"Messages:  {folder / 'mail'}/ (one .eml per message, in each reader's language)", soft_wrap=True)
+    out.print(f"Timeline:  {report}", soft_wrap=True)
     home = os.environ.get("PREFECT_HOME", str(Path.home() / ".prefect"))
-    out.print(f"Prefect:   PREFECT_HOME={home} .venv/bin/prefect server start   then open http://127.0.0.1:4200/runs")
+    out.print(f"Prefect:   PREFECT_HOME={home} .venv/bin/prefect server start", soft_wrap=True)
+    out.print("           then open http://127.0.0.1:4200/runs (every flow and task run of this demo)")
     out.print(f"Done in {time.monotonic() - began:.0f} s.")
