@@ -87,7 +87,7 @@ def write(path: Path, journeys: list[Journey], start: datetime, end: datetime, t
     months = []
     cursor = datetime(start.year, start.month, 1, tzinfo=start.tzinfo)
     while cursor <= end:
-        if cursor >= start:
+        if cursor >= start and x(cursor) < WIDTH - 40:  # no label cut by the right edge
             months.append((x(cursor), cursor.strftime("%b %Y") if cursor.month in (1, 4, 7, 10) else ""))
         cursor = datetime(cursor.year + (cursor.month == 12), cursor.month % 12 + 1, 1, tzinfo=start.tzinfo)
     env = Environment(

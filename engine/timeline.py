@@ -76,12 +76,15 @@ def journeys(sessions: sessionmaker[Session], until: datetime) -> list[Journey]:
 
 
 def _journey(city: City, events: list[AuditEvent], marks: list[Mark], until: datetime) -> Journey:
-    spans = []
+    spans: list[Span] = []
     for this, after in zip(events, [*events[1:], None], strict=True):
         end = after.at if after else until
         if this.to_state in TERMINAL and after is None:
             end = this.at  # a journey that ended has no span after its end
-        spans.append(Span(this.to_state, CITY_JOURNEY.state(this.to_state).label, this.at, end))
+        if spans and spans[-1].state == this.to_state:  # an act that kept the stage (a tick, a tranche) extends it
+            spans[-1] = Span(this.to_state, spans[-1].label, spans[-1].start, end)
+        else:
+            spans.append(Span(this.to_state, CITY_JOURNEY.state(this.to_state).label, this.at, end))
     started = next((e.at for e in events if e.to_state == STARTED), None)
     state = events[-1].to_state if events else city.state
     return Journey(city.code, city.name, state, city.selected_at, started, tuple(spans), tuple(marks))

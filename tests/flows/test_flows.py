@@ -174,3 +174,13 @@ def test_a_flows_clock_is_explicit() -> None:
     assert moment("2026-03-02T09:00").isoformat() == "2026-03-02T09:00:00+00:00"
     assert moment("2026-03-02T09:00+01:00").utcoffset() == timedelta(hours=1)
     assert moment(None).tzinfo is not None
+
+
+@pytest.mark.filterwarnings("ignore:Logger 'prefect.task_runs' attempted to send logs:UserWarning")
+def test_the_heartbeats_logic_through_fn_is_sweep_then_publish_then_deliver(network: Network, mailbox: Mailbox) -> None:
+    """Called as a plain function, the pass reports the same counts: events published before mail goes."""
+    network.act("BKO", "confirm", LEAD_BKO)
+    waiting = pending(network.sessions, "email")
+    result = sweep_and_deliver.fn(network.clock.isoformat())
+    assert result == {"fired": 0, "skipped": 0, "events": 13, "sent": waiting, "retry": 0, "failed": 0}
+    assert len(mailbox.messages()) == waiting
