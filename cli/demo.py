@@ -7,7 +7,7 @@ import shutil
 import socket
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from email import message_from_bytes
 from email.policy import default as DEFAULT_POLICY
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from cli.common import guarded, out
+from engine.errors import InvalidData
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 START = "2026-01-05T08:00:00+00:00"
@@ -25,6 +26,20 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+MARKER = ".jalon-demo"  # a folder the demo made; the only kind it will empty
+
+
+def _clear(folder: Path) -> None:
+    """Start afresh in a folder the demo made before, or in a new or empty one; never anywhere else."""
+    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise InvalidData(f"{folder} is not empty and was not made by `jalon demo`; choose another --out.")
+    for name in ("jalon.db", "jalon.db-wal", "jalon.db-shm", "report.html"):
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(folder / "mail", ignore_errors=True)
+    (folder / "mail").mkdir(parents=True)
+    (folder / MARKER).touch()
 
 
 def _languages(folder: Path) -> Counter[str]:
@@ -44,9 +59,9 @@ def demo(
 ) -> None:
     """Play a whole programme on a simulated clock: acts, sweeps and deliveries through Prefect flows."""
     began = time.monotonic()
-    shutil.rmtree(folder, ignore_errors=True)
-    (folder / "mail").mkdir(parents=True)
+    _clear(folder)
     port = _free_port()
+    os.environ.pop("PREFECT_API_URL", None)  # embedded defaults only: never a real server's runs and automations
     os.environ.update(
         {
             "JALON_DATABASE_URL": f"sqlite:///{(folder / 'jalon.db').resolve()}",
@@ -62,39 +77,25 @@ def demo(
         f"Jalon demo: seed {seed}, {months} months from {START[:10]}; everything goes to {folder}/", soft_wrap=True
     )
     out.print("Starting Prefect's local API and the mail sink (about 15 s) ...")
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
     from cli.main import board_table
     from cli.report import write
     from engine import database
-    from engine.calendar import add_months
     from engine.queries import status
     from engine.timeline import journeys
-    from flows.cohort import onboard_cohort
-    from flows.demo import play_programme
-    from flows.heartbeat import sweep_and_deliver
-    from flows.weekly import weekly_digest
+    from flows.demo import run
     from notifications.sink import start as sink
 
     database.engine.cache_clear()
     database.init()
     mail = sink(folder / "mail", port=port)
     try:
-        # Heartbeats detect crashed runs of long flows; this one runs in-process, and each costs a second here.
-        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            cohort = onboard_cohort(
-                str(EXAMPLES / "cities.csv"), str(EXAMPLES / "people.csv"), str(EXAMPLES / "programme.yaml"), START
-            )
-            out.print(
-                f"Cohort onboarded: {cohort['cities']} cities, {cohort['people']} people, "
-                f"{cohort['sent']} selection notices sent."
-            )
-            story = play_programme(START, months, seed)
-            end = datetime.combine(add_months(datetime.fromisoformat(START).date(), months), datetime.min.time(), UTC)
-            sweep_and_deliver(end.isoformat())
-            weekly_digest(end.isoformat())
+        cohort, story, end = run(EXAMPLES, START, months, seed)
     finally:
         mail.stop()
+    out.print(
+        f"Cohort onboarded: {cohort['cities']} cities, {cohort['people']} people, "
+        f"{cohort['sent']} selection notices sent."
+    )
     sessions = database.sessions()
     out.print(board_table(status(sessions, end), compact=True))
     report = write(

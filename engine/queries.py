@@ -219,3 +219,36 @@ def can(sessions: sessionmaker[Session], code: str, email: str) -> list[Option]:
     """What this person may do on this city now, and why not the rest."""
     with sessions() as s:
         return options(s, find_city(s, code), find_person(s, email))
+
+
+def city_codes(sessions: sessionmaker[Session]) -> list[str]:
+    """Every city's code, in order."""
+    with sessions() as s:
+        return list(s.scalars(select(City.code).order_by(City.code)))
+
+
+def holder(sessions: sessionmaker[Session], code: str, role: str) -> str | None:
+    """The (first, by email) person holding a role for a city."""
+    with sessions() as s:
+        return s.scalar(
+            select(Person.email)
+            .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+            .join(City, City.id == RoleAssignment.city_id)
+            .where(City.code == code, RoleAssignment.role == role)
+            .order_by(Person.email)
+            .limit(1)
+        )
+
+
+def where_is(sessions: sessionmaker[Session], code: str) -> tuple[str, date | None] | None:
+    """A city's stage and the due date of the report it owes next (None if no such city)."""
+    with sessions() as s:
+        state = s.scalar(select(City.state).where(City.code == code))
+        report_due = s.scalar(
+            select(Deadline.due_on)
+            .join(City, City.id == Deadline.city_id)
+            .where(City.code == code, Deadline.kind == "report", Deadline.state == "open")
+            .order_by(Deadline.due_on)
+            .limit(1)
+        )
+    return None if state is None else (state, report_due)

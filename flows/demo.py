@@ -12,15 +12,20 @@ import heapq
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 from prefect import flow
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import act, database
 from engine.calendar import add_months
 from engine.errors import JalonError
+from flows.cohort import onboard_cohort
+from flows.heartbeat import sweep_and_deliver
 from flows.story import Player, Step, cast_players, plan_next
 from flows.tasks import bulletin_task, deliver_task, digest_task, publish_task, sweep_task
+from flows.weekly import weekly_digest
 
 LOOK_AGAIN = timedelta(days=7)  # a city with nothing to do now is looked at again a week later
 Progress = Callable[[str], None]
@@ -88,3 +93,19 @@ def _month_line(month: str, counts: Counter[str]) -> str:
         f"messages sent {counts['sent']:>5}  approvals {counts['approve_grant']:>2}  "
         f"tranches paid {counts['pay_tranche'] + counts['record_first_payment']:>3}"
     )
+
+
+def run(examples: Path, start: str, months: int, seed: int) -> tuple[dict[str, object], dict[str, int], datetime]:
+    """The whole demo as flow runs: the cohort onboarded, the programme played, a last heartbeat and digest.
+
+    Heartbeats detect crashed runs of long flows; these run in-process, and each costs a second here.
+    """
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        cohort = onboard_cohort(
+            str(examples / "cities.csv"), str(examples / "people.csv"), str(examples / "programme.yaml"), start
+        )
+        story = play_programme(start, months, seed)
+        end = datetime.combine(add_months(datetime.fromisoformat(start).date(), months), time(0), tzinfo=UTC)
+        sweep_and_deliver(end.isoformat())
+        weekly_digest(end.isoformat())
+    return cohort, story, end

@@ -1,4 +1,8 @@
-"""Run by an automation when a committee approves a grant: finance hears now, not at the next heartbeat."""
+"""Run by an automation when a committee approves a grant: finance hears within seconds, not at the next heartbeat.
+
+The act's event reaches Prefect as soon as it commits (`jalon act` publishes it when a Prefect API is set);
+the automation starts this run, which sends what waits, finance's message about the award included.
+"""
 
 from __future__ import annotations
 

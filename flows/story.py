@@ -10,11 +10,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.queries import can
-from models import City, Deadline, Person, RoleAssignment
+from engine.queries import can, city_codes, holder, where_is
 
 SECRETARIAT = "claire.martin@aston.example.org"
 SECOND_SECRETARY = "tom.baker@aston.example.org"
@@ -160,41 +158,20 @@ class Player:
 def cast_players(sessions: sessionmaker[Session], seed: int) -> dict[str, Player]:
     """Everyone in the cohort, with habits drawn from the seed (the same seed, the same people)."""
     rng = random.Random(seed)
-    with sessions() as s:
-        players = {}
-        for code in s.scalars(select(City.code).order_by(City.code)):
-            lead = _holder(s, code, "city_lead")
-            coach = _holder(s, code, "coach")
-            if lead is None:
-                continue
+    players = {}
+    for code in city_codes(sessions):
+        lead, coach = holder(sessions, code, "city_lead"), holder(sessions, code, "coach")
+        if lead is not None:
             players[code] = Player(code, lead, coach, random.Random(rng.random()), rng.uniform(0.5, 1.6))
     return players
 
 
-def _holder(s: Session, code: str, role: str) -> str | None:
-    return s.scalar(
-        select(Person.email)
-        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .join(City, City.id == RoleAssignment.city_id)
-        .where(City.code == code, RoleAssignment.role == role)
-        .order_by(Person.email)
-        .limit(1)
-    )
-
-
 def plan_next(sessions: sessionmaker[Session], player: Player, now: datetime) -> Step | None:
     """Ask the engine where the city stands and who may do what, then let the city's people decide."""
-    with sessions() as s:
-        state = s.scalar(select(City.state).where(City.code == player.code))
-        report_due = s.scalar(
-            select(Deadline.due_on)
-            .join(City, City.id == Deadline.city_id)
-            .where(City.code == player.code, Deadline.kind == "report", Deadline.state == "open")
-            .order_by(Deadline.due_on)
-            .limit(1)
-        )
-    if state is None:
+    found = where_is(sessions, player.code)
+    if found is None:
         return None
+    state, report_due = found
     people = {p for p in (player.lead, player.coach, SECRETARIAT, SECOND_SECRETARY, FINANCE) if p}
     allowed = {p: {o.trigger for o in can(sessions, player.code, p) if o.allowed} for p in people}
     return player.next(state, allowed, now, report_due)

@@ -41,7 +41,8 @@ def deliver_task(at: str) -> dict[str, int]:
     return {k: report.count(k) for k in ("sent", "retry", "failed")}
 
 
-def _emit(event: CityEvent) -> None:
+def emit(event: CityEvent) -> None:
+    """One act's event to Prefect (queued, sent in the background; an unreachable API never raises here)."""
     emit_event(
         event=event.name,
         resource={
@@ -58,7 +59,7 @@ def _emit(event: CityEvent) -> None:
 @task(retries=2, retry_delay_seconds=10)
 def publish_task(at: str) -> int:
     """Every act's event, after its commit, to Prefect's event bus (automations listen there)."""
-    return publish_events(database.sessions(), _emit, moment(at))
+    return publish_events(database.sessions(), emit, moment(at))
 
 
 @task(retries=2, retry_delay_seconds=10)

@@ -198,3 +198,20 @@ def test_sweep_deadlines_extend_and_calendar(db: dict[str, str]) -> None:
     assert [str(t.get("tzid")) for t in parsed.walk("VTIMEZONE")] == ["Africa/Maputo"]
     bad = jalon(db, "sweep", "--at", "next tuesday")
     assert (bad.returncode, bad.stderr.startswith("error: --at expects an ISO date and time")) == (2, True)
+
+
+def test_an_act_commits_and_says_so_when_prefect_is_not_reachable(db: dict[str, str]) -> None:
+    """With PREFECT_API_URL pointing nowhere, the act is done, a note says the event waits for the heartbeat,
+    and Prefect is not even imported (the check costs half a second at most)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        nowhere = s.getsockname()[1]
+    env = db | {"PREFECT_API_URL": f"http://127.0.0.1:{nowhere}/api"}
+    done = jalon(env, "act", "KLA", "confirm", "--by", "david.okello@kampala.example.org")
+    assert done.returncode == 0 and "KLA: confirm done (selected → confirmed)" in done.stdout
+    assert "Prefect is not reachable; the event will go with the next heartbeat" in done.stderr
+    assert "Traceback" not in done.stderr
+    history = json.loads(jalon(db, "history", "KLA", "--json").stdout)
+    assert history[-1]["trigger"] == "confirm"
