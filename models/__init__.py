@@ -1,5 +1,6 @@
 """What is kept: typed tables, money, sessions and migrations."""
 
+from models.access import UsedToken
 from models.base import Base
 from models.journal import AuditEvent, OutboxMessage
 from models.people import City, Person, Programme, ProgrammeVersion, RoleAssignment
@@ -22,4 +23,5 @@ __all__ = [
     "RoleAssignment",
     "Rung",
     "Tranche",
+    "UsedToken",
 ]

@@ -59,6 +59,8 @@ KINDS: Final[dict[str, Kind]] = {
         _kind("deadline.escalation.mayor", ("mayor",), "Your city is late.", template="escalation"),
         _kind("alarm.selection_to_start", ("secretariat",), "Selected long ago, still not started.", template="alarm"),
         _kind("alarm.silent", ("secretariat",), "No news from a city for weeks.", template="alarm"),
+        # Sent to one person who asked for it.
+        _kind("signin_link", ("self",), "A link to sign in to Jalon's web pages, valid for a short while."),
         # Sent on the secretariat's schedule.
         _kind("weekly_digest", ("secretariat",), "The week: pipeline, overdue, alarms, failed deliveries."),
         _kind("network_bulletin", ("everyone",), "The same upcoming deadlines and events, for every city."),

@@ -159,6 +159,9 @@ class TextParts(Parts):
     def people(self, contacts: Iterable[Mapping[str, str]]) -> str:
         return self.facts(self._people(contacts))
 
+    def link(self, url: str, label: str) -> str:
+        return f"{label}:\n{url}"
+
 
 class HtmlParts(Parts):
     """Structure drawn as HTML; every value escaped here, so a name can never become markup."""
@@ -184,6 +187,13 @@ class HtmlParts(Parts):
 
     def people(self, contacts: Iterable[Mapping[str, str]]) -> Markup:
         return self.facts(self._people(contacts))
+
+    def link(self, url: str, label: str) -> Markup:
+        """A button-like link; only http(s) addresses are ever made into links."""
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("a link must be an http(s) address")
+        style = "display:inline-block;padding:10px 16px;background:#1d4ed8;color:#fff;border-radius:6px"
+        return Markup(f'<p><a href="{escape(url)}" style="{style}">{escape(label)}</a></p>')  # noqa: S704 - escaped
 
 
 def paragraphs(body: str) -> Markup:

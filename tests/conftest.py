@@ -19,7 +19,7 @@ os.environ.setdefault("PREFECT_HOME", str(Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("JALON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/jalon_test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TABLES = (
-    "rungs, deadlines, outbox, audit_events, checklist_ticks, tranches, grants, reports, plans, "
+    "used_tokens, rungs, deadlines, outbox, audit_events, checklist_ticks, tranches, grants, reports, plans, "
     "role_assignments, people, cities, programme_versions, programmes"
 )
 

@@ -112,12 +112,14 @@ EVENTS: dict[str, dict[str, Any]] = {
         "alarms": [["Niamey", "silent", "2026-03-01"]],
         "failed": [["nobody@nowhere.example", "welcome", "550 No such user"]],
     },
+    "signin_link": {"link": "https://jalon.example.org/signin/abc.def", "expires": "2026-03-02T10:45:00+00:00"},
     "network_bulletin": {
         "upcoming": [["Bamako", "contracting", "2026-03-30"], ["Matola", "periodic_report_1", "2026-04-02"]],
         "moves": [["Kigali", "onboarding", "2026-02-27"]],
     },
 }
 ROLE_OF = {
+    "self": "coach",
     "coach": "coach",
     "secretariat": "secretariat",
     "finance": "finance",
@@ -130,7 +132,7 @@ ROLE_OF = {
 def context(code: str, **reader: str) -> dict[str, Any]:
     """What the engine hands the renderer for one reader of one message of this kind."""
     audience = KINDS[code].audiences[0]
-    network = code in ("weekly_digest", "network_bulletin")
+    network = code in ("weekly_digest", "network_bulletin", "signin_link")
     return {
         "reader": {
             "name": "Fatoumata Keïta",
