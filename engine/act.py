@@ -243,6 +243,7 @@ def act(
             data=values,
             definition=definition,
             at=at,
+            version=old_version + 1,
         )
         s.add_all((event, message))  # after the UPDATE: the event and its announcement go out in one flush
     return ActResult(row.code, trigger, from_state, binding.state, old_version + 1, at)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.act import aware
 from engine.errors import InvalidData
 from engine.messages import Lookups, calendar_files
+from engine.tokens import installation
 from models import OutboxMessage, Person
 from models.db import writing
 from models.settings import Settings
@@ -214,7 +215,7 @@ def _prepare(
     with sessions() as s:
         rows = list(s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)))
         readers = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_({r.recipient_id for r in rows})))}
-        looks = Lookups(s)
+        looks = Lookups(s, installation())
         for row in rows:
             kind = KINDS.get(row.kind)
             person = readers.get(row.recipient_id or 0)

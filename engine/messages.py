@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.ics import deadline_file
+from engine.tokens import APPROVABLE, Signer, approval_link
 from models import City, OutboxMessage, Person, Programme, ProgrammeVersion, RoleAssignment
 from notifications.catalogue import Kind
 from notifications.channels import Attachment
@@ -22,8 +23,9 @@ CONTACT_ROLES = ("city_lead", "coach", "secretariat")
 class Lookups:
     """What a batch of messages needs to know about cities, programmes and roles, each read once."""
 
-    def __init__(self, s: Session) -> None:
+    def __init__(self, s: Session, links: tuple[Signer, str] | None = None) -> None:
         self.s = s
+        self.links = links  # signer and public URL, for approval links in the coach's messages
         self.cities: dict[int, City] = {}
         self.definitions: dict[int, dict[str, Any]] = {}
         self.contacts: dict[int | None, list[dict[str, str]]] = {}
@@ -81,6 +83,16 @@ class Lookups:
         held = self.roles[(person_id, city_id)]
         return next((r for r in held if r in kind.audiences), held[0] if held else "city_member")
 
+    def _approval(
+        self, kind: Kind, person: Person, city: City | None, payload: dict[str, Any], at: datetime
+    ) -> dict[str, str]:
+        """A signed approval link for the coach's copy of a plan or report waiting for them."""
+        trigger = APPROVABLE.get(kind.code)
+        if not (trigger and self.links and city and "version" in payload):
+            return {}
+        signer, base = self.links
+        return {"approve_link": approval_link(signer, base, person.id, city.code, trigger, payload["version"], at)}
+
     def context(self, row: OutboxMessage, person: Person, kind: Kind) -> tuple[dict[str, Any], str | None]:
         """Everything a template may use, and the city's zone (for calendar files)."""
         payload = row.payload
@@ -99,7 +111,7 @@ class Lookups:
             "programme": {"code": definition["code"], "name": definition["name"]},
             "contacts": self.people(row.city_id),
             "at": payload.get("at") or row.created_at.isoformat(),
-            "event": payload,
+            "event": payload | self._approval(kind, person, city, payload, row.created_at),
         }
         return context, city.timezone if city else None
 

@@ -195,6 +195,7 @@ def after_act(
     data: Mapping[str, Any],
     definition: Mapping[str, Any],
     at: datetime,
+    version: int,
 ) -> None:
     """The act's messages, one row per reader, keyed by (kind, city, event, reader) so each exists once."""
     codes = ON_TRIGGER.get(trigger, ())
@@ -211,6 +212,7 @@ def after_act(
         "to": to_state,
         "data": {k: v if isinstance(v, (str, int, bool)) or v is None else str(v) for k, v in data.items()},
         "next_deadline": next_deadline(s, city.id),
+        "version": version,  # the city's version after the act: an approval link is bound to it
         **_details(s, city, trigger, data, definition),
     }
     rows = _rows(city.id, codes, people, f"{city.code}:{seq}", payload, at)

@@ -21,3 +21,6 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout: float = Field(20.0, gt=0)
     mail_from: str = "Jalon <jalon@jalon.localhost>"
+    # Signs sign-in, session and approval links; set one per installation (32+ characters) and keep it secret.
+    secret_key: SecretStr | None = None
+    public_url: str = "http://127.0.0.1:8000"  # where the links in messages point (`jalon web`)

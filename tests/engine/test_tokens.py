@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from web.tokens import BadToken, Signer
+from engine.tokens import BadToken, Signer
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SIGNER = Signer("a-long-secret-for-tests-only-0123456789")

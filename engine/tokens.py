@@ -71,3 +71,25 @@ class Signer:
         if at >= expires:
             raise BadToken("This link has expired; ask for a new one.")
         return Claims(purpose, str(payload["j"]), expires, dict(payload.get("d") or {}))
+
+
+APPROVE = "approve"
+APPROVE_LASTS = timedelta(days=14)
+# What a reader of each message may approve from it: the message kind, the trigger its link confirms.
+APPROVABLE = {"plan_submitted": "send_to_committee", "report_submitted": "approve_report"}
+
+
+def installation() -> tuple[Signer, str] | None:
+    """The installation's signer and public URL (None without JALON_SECRET_KEY: messages then carry no links)."""
+    from models.settings import Settings
+
+    settings = Settings()
+    if settings.secret_key is None:
+        return None
+    return Signer(settings.secret_key.get_secret_value()), settings.public_url.rstrip("/")
+
+
+def approval_link(signer: Signer, base: str, person: int, city: str, trigger: str, version: int, at: datetime) -> str:
+    """A link bound to one person, city, trigger and state version: stale as soon as the city moves on."""
+    data = {"person": person, "city": city, "trigger": trigger, "version": version}
+    return f"{base}/approve/{signer.sign(APPROVE, data, at=at, lasts=APPROVE_LASTS)}"
