@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import typer
 from rich.table import Table
 
-from cli import demo, mail, timing
+from cli import demo, mail, timing, web
 from cli.common import At, By, JsonFlag, clock, emit, err, fail, guarded, now, out, sessions
 from states.lifecycle import PAUSED
 
@@ -254,6 +254,7 @@ def diagram(
 timing.register(app)
 mail.register(app)
 app.command()(demo.demo)
+app.command()(web.web)
 
 
 def run() -> None:

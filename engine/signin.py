@@ -64,3 +64,27 @@ def pending_signins(sessions: sessionmaker[Session], person_id: int) -> list[str
                 )
             )
         )
+
+
+def used(sessions: sessionmaker[Session], jti: str) -> bool:
+    """Whether a single-use link has served already."""
+    with sessions() as s:
+        return s.get(UsedToken, jti) is not None
+
+
+def person_id(sessions: sessionmaker[Session], email: str) -> int:
+    """The id of the person with this address; LookupError if nobody has it (any more)."""
+    with sessions() as s:
+        found = s.scalar(select(Person.id).where(Person.email == email))
+    if found is None:
+        raise LookupError("Nobody in the network has this address any more.")
+    return found
+
+
+def email_of(sessions: sessionmaker[Session], person: int) -> str:
+    """The address of a person by id; LookupError if they are gone."""
+    with sessions() as s:
+        found = s.scalar(select(Person.email).where(Person.id == person))
+    if found is None:
+        raise LookupError("This link's person is no longer in the network.")
+    return found

@@ -1,0 +1,223 @@
+"""`jalon web`: server-rendered pages over the same engine door as the CLI; no change that bypasses engine.act."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import act
+from engine.dossier import dossier
+from engine.errors import JalonError
+from engine.queries import can, history, status
+from engine.signin import AlreadyUsed, email_of, person_id, request_link, spend, used
+from engine.tokens import APPROVE, BadToken, Signer
+from notifications.words import LANGUAGES, STAGES, subject_name
+from states import CITY_JOURNEY
+from web import auth
+from web.words import UI
+
+SIGNIN_LASTS = timedelta(minutes=15)
+PAGES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, undefined=StrictUndefined
+)
+
+
+def language(person: str | None, accept: str) -> str:
+    """The reader's language: their own, else the browser's first we write in, else English."""
+    for choice in (person, *[part.split(";")[0].strip()[:2] for part in accept.split(",")]):
+        if choice in LANGUAGES:
+            return choice
+    return "en"
+
+
+def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, deliver: Callable[[], Any]) -> FastAPI:
+    """The application; `deliver` sends what waits in the outbox (called after a sign-in link is queued)."""
+    app = FastAPI(title="Jalon", docs_url=None, redoc_url=None, openapi_url=None)
+
+    def page(
+        request: Request, name: str, reader: auth.Reader | None, status_code: int = 200, **values: Any
+    ) -> Response:
+        lang = language(reader.language if reader else None, request.headers.get("accept-language", ""))
+        words = UI[lang]
+        made, new = auth.browser(request)
+        context = {
+            "lang": lang,
+            "t": lambda key, **kw: words[key].format(**kw),
+            "stage": lambda code: STAGES[lang].get(code, code),
+            "subject": lambda code: subject_name(code, lang),
+            "reader": reader,
+            "csrf": auth.csrf_token(signer, made),
+            **values,
+        }
+        response = HTMLResponse(PAGES.get_template(name).render(context), status_code=status_code)
+        if new:
+            auth.remember_browser(request, response, made)
+        response.headers["content-security-policy"] = "default-src 'self'; style-src 'self' 'unsafe-inline'"
+        response.headers["x-frame-options"] = "DENY"
+        return response
+
+    def who(request: Request) -> auth.Reader:
+        return auth.reader(signer, sessions, request)
+
+    @app.exception_handler(auth.NotSignedIn)
+    def _signin(request: Request, _: auth.NotSignedIn) -> Response:
+        return RedirectResponse("/signin", status_code=303)
+
+    @app.exception_handler(auth.Forbidden)
+    def _forbidden(request: Request, exc: auth.Forbidden) -> Response:
+        return page(request, "message.html", None, 403, title="403", text=str(exc))
+
+    @app.get("/signin", response_class=HTMLResponse)
+    def signin_form(request: Request) -> Response:
+        return page(request, "signin.html", None)
+
+    @app.post("/signin", response_class=HTMLResponse)
+    def signin_request(request: Request, email: str = Form(""), csrf: str = Form("")) -> Response:
+        auth.check_csrf(signer, request, csrf)
+        at = auth.now()
+        token = signer.sign("signin", {"email": email.strip().lower()}, at=at, lasts=SIGNIN_LASTS)
+        if request_link(sessions, email, f"{base_url}/signin/{token}", at + SIGNIN_LASTS, at):
+            threading.Thread(target=deliver, daemon=True).start()  # the link leaves now, not at the next pass
+        return page(request, "message.html", None, title=UI["en"]["sign_in"], key="link_sent")
+
+    @app.get("/signin/{token}", response_class=HTMLResponse)
+    def signin_confirm(request: Request, token: str) -> Response:
+        """A GET never signs anyone in (mail scanners open links): it shows a button."""
+        try:
+            claims = signer.verify(token, "signin", at=auth.now())
+        except BadToken as exc:
+            return page(request, "message.html", None, 400, title="400", text=str(exc))
+        return page(request, "signin_confirm.html", None, email=claims.data["email"], token=token)
+
+    @app.post("/signin/{token}")
+    def signin_finish(request: Request, token: str, csrf: str = Form("")) -> Response:
+        auth.check_csrf(signer, request, csrf)
+        try:
+            claims = signer.verify(token, "signin", at=auth.now())
+            person = person_id(sessions, claims.data["email"])
+            spend(sessions, claims.jti, "signin", person, auth.now())
+        except (BadToken, AlreadyUsed, LookupError) as exc:
+            return page(request, "message.html", None, 400, title="400", text=str(exc))
+        response = RedirectResponse("/", status_code=303)
+        auth.sign_in(signer, request, response, person)
+        return response
+
+    @app.post("/signout")
+    def signout(request: Request, csrf: str = Form("")) -> Response:
+        auth.check_csrf(signer, request, csrf)
+        response = RedirectResponse("/signin", status_code=303)
+        response.delete_cookie(auth.SESSION)
+        return response
+
+    @app.get("/", response_class=HTMLResponse)
+    def board(request: Request, coach: str = "", country: str = "", stage: str = "") -> Response:
+        reader = who(request)
+        rows = status(sessions, auth.now())
+        shown = [
+            r
+            for r in rows
+            if (not coach or r.coach == coach)
+            and (not country or r.country == country)
+            and (not stage or r.state == stage)
+        ]
+        choices = {
+            "coaches": sorted({r.coach for r in rows if r.coach}),
+            "countries": sorted({r.country for r in rows}),
+            "stages": [s.name for s in CITY_JOURNEY.states if any(r.state == s.name for r in rows)],
+        }
+        chosen = {"coach": coach, "country": country, "stage": stage}
+        return page(request, "board.html", reader, rows=shown, choices=choices, chosen=chosen)
+
+    @app.get("/cities/{code}", response_class=HTMLResponse)
+    def city(request: Request, code: str, done: str = "") -> Response:
+        reader = who(request)
+        try:
+            file = dossier(sessions, code)
+        except JalonError as exc:
+            return page(request, "message.html", reader, 404, title="404", text=str(exc))
+        judged = can(sessions, code, reader.email)
+        allowed = [(o, CITY_JOURNEY.transition(o.trigger).needs) for o in judged if o.allowed]
+        refused = [o for o in judged if not o.allowed and o.possible_here]
+        trail = history(sessions, code)
+        return page(request, "city.html", reader, file=file, allowed=allowed, refused=refused, trail=trail, done=done)
+
+    @app.post("/cities/{code}/act", response_class=HTMLResponse)
+    async def act_form(request: Request, code: str) -> Response:
+        reader = who(request)
+        form = await request.form()
+        auth.check_csrf(signer, request, str(form.get("csrf", "")))
+        trigger = str(form.get("trigger", ""))
+        data = {k.removeprefix("f_"): str(v) for k, v in form.items() if k.startswith("f_") and str(v).strip()}
+        version = int(str(form.get("version", "0")) or 0)
+        try:
+            act(sessions, code, trigger, reader.email, at=auth.now(), data=data, expected_version=version)
+        except JalonError as exc:
+            return page(
+                request, "message.html", reader, 409, title=UI["en"]["refused"], text=str(exc), back=f"/cities/{code}"
+            )
+        return RedirectResponse(f"/cities/{code}?done={trigger}", status_code=303)
+
+    @app.get("/approvals", response_class=HTMLResponse)
+    def approvals(request: Request) -> Response:
+        reader = who(request)
+        waiting = []
+        for row in sorted(status(sessions, auth.now()), key=lambda r: r.since):
+            judged = can(sessions, row.city, reader.email)
+            mine = [o for o in judged if o.allowed and o.trigger in APPROVING]
+            if mine:
+                waiting.append((row, mine))
+        return page(request, "approvals.html", reader, waiting=waiting)
+
+    @app.get("/approve/{token}", response_class=HTMLResponse)
+    def approve_page(request: Request, token: str) -> Response:
+        """The link from the email opens a confirmation; a GET never changes state."""
+        try:
+            claims = approval(signer, sessions, token)
+        except (BadToken, AlreadyUsed) as exc:
+            return page(request, "message.html", None, 400, title="400", text=str(exc))
+        label = CITY_JOURNEY.transition(claims.data["trigger"]).label
+        return page(request, "approve.html", None, claims=claims.data, label=label, token=token)
+
+    @app.post("/approve/{token}", response_class=HTMLResponse)
+    def approve_finish(request: Request, token: str, csrf: str = Form("")) -> Response:
+        auth.check_csrf(signer, request, csrf)
+        try:
+            claims = approval(signer, sessions, token)
+            data = claims.data
+            email = email_of(sessions, data["person"])
+            spend(sessions, claims.jti, APPROVE, data["person"], auth.now())
+            act(sessions, data["city"], data["trigger"], email, at=auth.now(), expected_version=data["version"])
+        except (BadToken, AlreadyUsed, JalonError, LookupError) as exc:
+            return page(request, "message.html", None, 409, title=UI["en"]["refused"], text=str(exc))
+        return page(
+            request, "message.html", None, title="OK", key="done", what=data["trigger"], back=f"/cities/{data['city']}"
+        )
+
+    @app.get("/network", response_class=HTMLResponse)
+    def network(request: Request) -> Response:
+        reader = who(request)
+        from engine.queries import deadlines
+
+        upcoming = [d for d in deadlines(sessions, auth.now()) if d.kind in ("stage", "report")][:40]
+        return page(request, "network.html", reader, upcoming=upcoming, rows=status(sessions, auth.now()))
+
+    return app
+
+
+APPROVING = frozenset({"send_to_committee", "request_plan_changes", "approve_report", "request_report_changes"})
+
+
+def approval(signer: Signer, sessions: sessionmaker[Session], token: str) -> Any:
+    """A genuine, unexpired, unused approval link (staleness is the engine's: the version it is bound to)."""
+    claims = signer.verify(token, APPROVE, at=auth.now())
+    if used(sessions, claims.jti):
+        raise AlreadyUsed("This link has been used already.")
+    return claims
