@@ -1,0 +1,176 @@
+"""The web in a real browser (Debian's Chromium driven by Playwright): a coach signs in from the link in their mail,
+approves a plan, and the board shows it; refusals show as pages a person can read. Screenshots go to
+var/screenshots/ at desktop and phone widths."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.deliver import deliver
+from engine.tokens import Signer, approval_link
+from mail_server import Mailbox, free_port, smtp
+from models import Person
+from models.db import make_engine, make_sessions, upgrade
+from support import COACH_BEN, COACH_BKO, Network, load_examples
+from web.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+ARGS += ["--disable-sync"]
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+SIGNER = Signer("a-long-secret-for-browser-tests-0123456789")
+PATIENCE = 60.0
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not IN_CI, reason="Debian's chromium is not installed (apt install chromium)"
+)
+
+
+class Server:
+    """The app under uvicorn on a free loopback port, in a thread: real HTTP, real cookies."""
+
+    def __init__(self, sessions: sessionmaker[Session], port: int, mail_port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        app = create_app(sessions, SIGNER, self.url, lambda: deliver(sessions, datetime.now(UTC), smtp(mail_port)))
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        give_up = time.monotonic() + PATIENCE
+        while not self.server.started:
+            assert time.monotonic() < give_up, "the web server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=PATIENCE)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A database with BKO's plan waiting for its coach, a mail server, the web server, and a browser."""
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path_factory.mktemp("web")
+    engine = make_engine(f"sqlite:///{folder / 'jalon.db'}")
+    upgrade(engine)
+    network = load_examples(make_sessions(engine), datetime.now(UTC) - timedelta(days=60))
+    network.walk("BKO", "send_to_committee")
+    box = Mailbox(folder / "mail")
+    server = Server(network.sessions, free_port(), box.port)
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield {"network": network, "mail": box, "url": server.url, "browser": browser}
+        finally:
+            browser.close()
+            server.stop()
+            box.stop()
+
+
+def until(condition: Any, what: str) -> Any:
+    give_up = time.monotonic() + PATIENCE
+    while not (found := condition()):
+        assert time.monotonic() < give_up, f"gave up waiting for {what}"
+        time.sleep(0.1)
+    return found
+
+
+def signed_in(world: dict[str, Any], email: str, **context: Any) -> Any:
+    """A browser page signed in the way a person does it: ask for a link, open it from the mail, press the button."""
+    page = world["browser"].new_page(**context)
+    page.goto(world["url"] + "/")
+    page.fill("#email", email)
+    page.click("button[type=submit]")
+    page.wait_for_selector("p.notice")
+
+    def link() -> str | None:
+        for m in reversed(world["mail"].messages()):  # the newest: earlier links were spent already
+            found = re.search(r"http://\S+/signin/\S+", m.get_body(("plain",)).get_content())
+            if m["To"].addresses[0].addr_spec == email and found and found.group(0) not in world.setdefault("seen", []):
+                world["seen"].append(found.group(0))
+                return found.group(0)
+        return None
+
+    page.goto(until(link, f"the sign-in mail to {email}"))
+    page.click("button[type=submit]")
+    page.wait_for_url(world["url"] + "/")
+    return page
+
+
+def test_a_coach_signs_in_from_the_mail_approves_and_the_board_moves(world: dict[str, Any]) -> None:
+    page = signed_in(world, COACH_BKO, viewport={"width": 1280, "height": 860})
+    assert "Revue du plan" in page.inner_text("main")
+    page.screenshot(path=str(SHOTS / "board-desktop.png"), full_page=True)
+    page.goto(world["url"] + "/approvals")
+    assert "Bamako" in page.inner_text("main")
+    page.screenshot(path=str(SHOTS / "approvals-desktop.png"), full_page=True)
+    page.goto(world["url"] + "/cities/BKO")
+    page.screenshot(path=str(SHOTS / "city-desktop.png"), full_page=True)
+    page.click("form.act:has(input[value=send_to_committee]) button[type=submit]")
+    page.wait_for_selector("p.notice")
+    page.goto(world["url"] + "/")
+    row = page.inner_text("tr:has(a[href='/cities/BKO'])")
+    assert "Comité d'investissement" in row
+
+
+def test_a_phone_sees_the_same_pages(world: dict[str, Any]) -> None:
+    page = signed_in(world, COACH_BKO, viewport={"width": 390, "height": 844}, is_mobile=True)
+    assert "Bamako" in page.inner_text("main")
+    page.screenshot(path=str(SHOTS / "board-phone.png"), full_page=True)
+    page.goto(world["url"] + "/cities/BKO")
+    page.screenshot(path=str(SHOTS / "city-phone.png"), full_page=True)
+    page.goto(world["url"] + "/approvals")
+    page.screenshot(path=str(SHOTS / "approvals-phone.png"), full_page=True)
+
+
+def test_a_coach_of_another_city_reads_why_not(world: dict[str, Any]) -> None:
+    page = signed_in(world, COACH_BEN)
+    page.goto(world["url"] + "/cities/BKO")
+    text = page.inner_text("main")
+    assert page.query_selector("form.act") is None, "nothing to act on for another city's coach"
+    assert "Impossible pour vous maintenant" in text and ("another city" in text or "Only the secretariat" in text)
+
+
+def test_a_form_without_its_security_token_is_refused(world: dict[str, Any]) -> None:
+    page = signed_in(world, COACH_BEN)
+    page.goto(world["url"] + "/signin")
+    page.evaluate("document.querySelector('input[name=csrf]').remove()")
+    page.fill("#email", COACH_BEN)
+    page.click("button[type=submit]")
+    assert "security token" in page.inner_text("main")
+
+
+def test_stale_expired_reused_and_forged_approval_links_are_refused(world: dict[str, Any]) -> None:
+    network: Network = world["network"]
+    with network.sessions() as s:
+        coach = s.scalar(select(Person.id).where(Person.email == COACH_BKO)) or 0
+    page = world["browser"].new_page()
+    version = network.results[-1].version  # BKO has moved on since (the first test sent it to committee)
+    stale = approval_link(SIGNER, world["url"], coach, "BKO", "send_to_committee", version, datetime.now(UTC))
+    page.goto(stale)
+    page.click("button[type=submit]")
+    text = page.inner_text("main")
+    assert "changed while you were deciding" in text or "not possible while the city is" in text
+    page.goto(stale)  # a link serves once, even to be refused
+    assert "used already" in page.inner_text("main") and page.query_selector("button[type=submit]") is None
+    old = datetime.now(UTC) - timedelta(days=15)
+    page.goto(approval_link(SIGNER, world["url"], coach, "BKO", "send_to_committee", version, old))
+    assert "expired" in page.inner_text("main")
+    page.goto(stale[:-4] + "AAAA")
+    assert "forged" in page.inner_text("main")
