@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -13,6 +14,12 @@ from states.definition import RETURN, Facts, Lifecycle, Tag, TransitionDef, chec
 
 class NotAllowedHere(Exception):
     """The trigger does not exist from the record's current state."""
+
+
+# A record bound twice (a replay walks one binding through its whole trail) already carries the trigger methods
+# of its first binding; transitions then logs a warning per trigger and skips them, as wanted. Under a logging
+# set-up that renders every record (Prefect's, once imported), that noise cost minutes: it is silenced here.
+logging.getLogger("transitions.core").setLevel(logging.ERROR)
 
 
 @dataclass
