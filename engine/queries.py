@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from engine.act import Option, aware, find_city, find_person, options
 from engine.calendar import calendar_for
@@ -64,8 +65,13 @@ class HistoryEntry:
 def late_by(city: City, deadline: Deadline, at: datetime) -> int:
     """Business days past due on the city's calendar; a paused city's lateness stops when it paused."""
     cal = calendar_for(city.country, city.timezone)
-    today = cal.local_date(deadline.frozen_at or at)
-    return max(0, cal.between(deadline.due_on, today))
+    return _late(city.country, city.timezone, deadline.due_on, cal.local_date(deadline.frozen_at or at))
+
+
+@lru_cache(maxsize=4096)
+def _late(country: str, timezone: str, due_on: date, today: date) -> int:
+    """Counted once per calendar and pair of dates: a board of many cities shares most of them."""
+    return max(0, calendar_for(country, timezone).between(due_on, today))
 
 
 def mark(late: int | None, definition: dict[str, object]) -> str:
@@ -81,14 +87,19 @@ def status(sessions: sessionmaker[Session], at: datetime) -> list[CityStatus]:
     """Every city, in code order: stage, since when, its next deadline (stage or report) and how late it is."""
     at = aware(at)
     with sessions() as s:
-        rows = s.execute(
-            select(City, ProgrammeVersion.definition)
-            .join(ProgrammeVersion, ProgrammeVersion.id == City.definition_id)
-            .order_by(City.code)
-        ).all()
+        cities = list(s.scalars(select(City).order_by(City.code)))
+        # each programme version's definition decoded once, not once per city (it is the board's costliest part)
+        versions = {c.definition_id for c in cities}
+        definitions = dict(
+            s.execute(select(ProgrammeVersion.id, ProgrammeVersion.definition).where(ProgrammeVersion.id.in_(versions)))
+            .tuples()
+            .all()
+        )
+        rows = [(c, definitions[c.definition_id]) for c in cities]
         nearest: dict[int, Deadline] = {}
         for d in s.scalars(
             select(Deadline)
+            .options(defer(Deadline.ladder))  # the ladder's JSON is not shown on the board
             .where(Deadline.state == "open", Deadline.kind.in_(("stage", "report")))
             .order_by(Deadline.due_on.desc(), Deadline.id.desc())
         ):

@@ -134,7 +134,22 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             "stages": [s.name for s in CITY_JOURNEY.states if any(r.state == s.name for r in rows)],
         }
         chosen = {"coach": coach, "country": country, "stage": stage}
-        return page(request, "board.html", reader, rows=shown, choices=choices, chosen=chosen)
+        lang = language(reader.language, request.headers.get("accept-language", ""))
+        names, late = STAGES[lang], UI[lang]["days_late"]
+        lines = [  # plain strings, worked out once per row here rather than by template calls (1,000 cities)
+            (
+                r.city,
+                r.name,
+                names.get(r.state, r.state),
+                r.since.date().isoformat(),
+                r.deadline.isoformat() if r.deadline else "—",
+                late.format(n=r.late_by) if r.late_by else "",
+                r.deadline is not None and not r.late_by,
+                r.coach or "—",
+            )
+            for r in shown
+        ]
+        return page(request, "board.html", reader, rows=lines, choices=choices, chosen=chosen)
 
     @app.get("/cities/{code}", response_class=HTMLResponse)
     def city(request: Request, code: str, done: str = "") -> Response:
