@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, defer, sessionmaker
 
 from engine.act import Option, aware, find_city, find_person, options
 from engine.calendar import calendar_for
-from models import AuditEvent, City, Deadline, OutboxMessage, Person, ProgrammeVersion, RoleAssignment, Rung
+from models import AuditEvent, City, Deadline, OutboxMessage, Person, Plan, ProgrammeVersion, RoleAssignment, Rung
 from states import CITY_JOURNEY, Role
 
 
@@ -263,3 +263,40 @@ def where_is(sessions: sessionmaker[Session], code: str) -> tuple[str, date | No
             .limit(1)
         )
     return None if state is None else (state, report_due)
+
+
+@dataclass(frozen=True)
+class Project:
+    """One line of the network's registry: a city, where it stands, its plan, and whom to call."""
+
+    city: str
+    name: str
+    state: str
+    plan: str | None
+    contacts: tuple[tuple[str, str, str], ...]  # role, name, email
+
+
+def registry(sessions: sessionmaker[Session]) -> tuple[list[Project], list[tuple[str, str]]]:
+    """Every city's project and points of contact, and the secretariat's people (name, email)."""
+    with sessions() as s:
+        plans = {
+            city_id: title
+            for city_id, title in s.execute(select(Plan.city_id, Plan.title).order_by(Plan.city_id, Plan.number))
+        }
+        people: dict[int, list[tuple[str, str, str]]] = {}
+        secretariat: list[tuple[str, str]] = []
+        for city_id, role, name, email in s.execute(
+            select(RoleAssignment.city_id, RoleAssignment.role, Person.name, Person.email)
+            .join(Person, Person.id == RoleAssignment.person_id)
+            .where(RoleAssignment.role.in_(("city_lead", "coach", "secretariat")))
+            .order_by(RoleAssignment.role, Person.name)
+        ):
+            if city_id is None:
+                secretariat.append((name, email))
+            else:
+                people.setdefault(city_id, []).append((role, name, email))
+        projects = [
+            Project(c.code, c.name, c.state, plans.get(c.id), tuple(people.get(c.id, [])))
+            for c in s.scalars(select(City).order_by(City.code))
+        ]
+    return projects, secretariat

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import act
 from engine.dossier import dossier
 from engine.errors import JalonError
-from engine.queries import can, history, status
+from engine.ics import calendar
+from engine.queries import can, deadlines, history, registry, status
 from engine.signin import AlreadyUsed, email_of, person_id, request_link, spend, used
 from engine.tokens import APPROVE, BadToken, Signer
 from notifications.words import LANGUAGES, STAGES, subject_name
@@ -25,6 +26,7 @@ from web import auth
 from web.words import UI
 
 SIGNIN_LASTS = timedelta(minutes=15)
+ICS, ICS_LASTS = "ics", timedelta(days=366)
 PAGES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, undefined=StrictUndefined
 )
@@ -218,11 +220,27 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
 
     @app.get("/network", response_class=HTMLResponse)
     def network(request: Request) -> Response:
+        """The same page for everyone signed in: coming deadlines, projects, contacts, calendars to subscribe to."""
         reader = who(request)
-        from engine.queries import deadlines
-
         upcoming = [d for d in deadlines(sessions, auth.now()) if d.kind in ("stage", "report")][:40]
-        return page(request, "network.html", reader, upcoming=upcoming, rows=status(sessions, auth.now()))
+        projects, secretariat = registry(sessions)
+        feeds = {
+            code: f"{base_url}/calendar/{signer.sign(ICS, {'city': code}, at=auth.now(), lasts=ICS_LASTS)}.ics"
+            for code in ["", *[p.city for p in projects]]
+        }
+        return page(
+            request, "network.html", reader, upcoming=upcoming, projects=projects, secretariat=secretariat, feeds=feeds
+        )
+
+    @app.get("/calendar/{token}.ics")
+    def feed(token: str) -> Response:
+        """A calendar app's subscription: the link itself is the key (apps send no cookies)."""
+        try:
+            code = str(signer.verify(token, ICS, at=auth.now()).data.get("city") or "")
+            body = calendar(sessions, code or None)
+        except (BadToken, JalonError) as exc:
+            return Response(str(exc), status_code=404, media_type="text/plain")
+        return Response(body, media_type="text/calendar; charset=utf-8")
 
     return app
 

@@ -18,7 +18,7 @@ from engine.deliver import deliver
 from engine.tokens import APPROVE, Signer, approval_link
 from mail_server import Mailbox, smtp
 from models.db import make_engine, make_sessions, upgrade
-from support import COACH_BEN, COACH_BKO, Network, load_examples
+from support import COACH_BEN, COACH_BKO, LEAD_BKO, Network, load_examples
 from web.app import create_app
 
 SECRET = "a-long-secret-for-web-tests-0123456789"
@@ -170,3 +170,21 @@ def _stage(network: Network) -> str:
 
     [bko] = [r for r in status(network.sessions, datetime.now(UTC)) if r.city == "BKO"]
     return bko.label
+
+
+def test_the_network_page_is_the_same_for_everyone_with_calendars_to_subscribe_to(
+    network: Network, mailbox: Mailbox
+) -> None:
+    """Coming deadlines, the projects registry with named contacts, and iCalendar links that work without cookies."""
+    from icalendar import Calendar
+
+    browser = sign_in(network, mailbox, LEAD_BKO)
+    page = browser.get("/network").text
+    assert "Open data" in page and "amadou.traore@coach.example.org" in page and "claire.martin@aston" in page
+    feeds = re.findall(r'href="http://testserver(/calendar/[^"]+\.ics)"', page)
+    assert len(feeds) == 13, "the network's calendar and one per city"
+    anonymous = client(network.sessions)  # a calendar app: no cookie, the link is the key
+    answer = anonymous.get(feeds[0])
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/calendar")
+    assert Calendar.from_ical(answer.content).walk("VEVENT")
+    assert anonymous.get("/calendar/forged.token.ics").status_code == 404
