@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/acts.py
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/deliver.py
+	$(BIN)/python bench/board.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
