@@ -23,7 +23,7 @@ from engine.tokens import APPROVE, BadToken, Signer
 from notifications.words import LANGUAGES, STAGES, subject_name
 from states import CITY_JOURNEY
 from web import auth
-from web.words import UI
+from web.words import UI, trigger_label
 
 SIGNIN_LASTS = timedelta(minutes=15)
 ICS, ICS_LASTS = "ics", timedelta(days=366)
@@ -55,6 +55,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             "t": lambda key, **kw: words[key].format(**kw),
             "stage": lambda code: STAGES[lang].get(code, code),
             "subject": lambda code: subject_name(code, lang),
+            "act_name": lambda option: trigger_label(option.trigger, option.label, lang),
             "reader": reader,
             "csrf": auth.csrf_token(signer, made),
             **values,
