@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
-from urllib.parse import urlsplit
 
 import typer
 from rich.table import Table
@@ -112,19 +109,12 @@ def act_cmd(
 
 
 def announce() -> None:
-    """With a Prefect API configured, the act's event goes out now (automations react at once); best effort:
-    the act is committed whatever happens here, and the heartbeat publishes anything this misses."""
-    api = os.environ.get("PREFECT_API_URL")
-    if not api:
-        return
-    where = urlsplit(api)
-    try:  # half a second to know the API is there, rather than Prefect's own retries at exit
-        socket.create_connection((where.hostname or "127.0.0.1", where.port or 4200), timeout=0.5).close()
-        from flows.events import publish_now
+    """With a Prefect API configured, the act's event goes out now (automations react at once); best effort."""
+    from flows.announce import announce as publish
 
-        publish_now()
-    except Exception as exc:  # an event bus that is down must never look like a failed act
-        err.print(f"note: Prefect is not reachable; the event will go with the next heartbeat ({type(exc).__name__}).")
+    problem = publish()
+    if problem:
+        err.print(f"note: {problem}")
 
 
 @app.command()

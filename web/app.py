@@ -20,6 +20,7 @@ from engine.ics import calendar
 from engine.queries import can, deadlines, history, registry, status
 from engine.signin import AlreadyUsed, email_of, person_id, request_link, spend, used
 from engine.tokens import APPROVE, BadToken, Signer
+from flows.announce import announce
 from notifications.words import LANGUAGES, STAGES, subject_name
 from states import CITY_JOURNEY
 from web import auth
@@ -177,6 +178,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
         version = int(str(form.get("version", "0")) or 0)
         try:
             act(sessions, code, trigger, reader.email, at=auth.now(), data=data, expected_version=version)
+            announce()  # the act's event to Prefect now, when an API is configured (best effort)
         except JalonError as exc:
             return page(
                 request, "message.html", reader, 409, title=UI["en"]["refused"], text=str(exc), back=f"/cities/{code}"
@@ -213,6 +215,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             email = email_of(sessions, data["person"])
             spend(sessions, claims.jti, APPROVE, data["person"], auth.now())
             act(sessions, data["city"], data["trigger"], email, at=auth.now(), expected_version=data["version"])
+            announce()
         except (BadToken, AlreadyUsed, JalonError, LookupError) as exc:
             return page(request, "message.html", None, 409, title=UI["en"]["refused"], text=str(exc))
         return page(
