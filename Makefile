@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 ## The main job: 18 simulated months of the sample programme, through Prefect flows (jalon demo).
 demo: $(STAMP)
+	mkdir -p "$(PREFECT_HOME)"
 	$(BIN)/jalon demo
 
 ## A tour of the `jalon` command on the sample programme, one act at a time.
@@ -23,6 +24,7 @@ tour: $(STAMP)
 
 ## Lint, types, and every test (SQLite and PostgreSQL).
 test: $(STAMP) lint
+	mkdir -p "$(PREFECT_HOME)"
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
