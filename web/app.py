@@ -189,7 +189,8 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
     def approvals(request: Request) -> Response:
         reader = who(request)
         waiting = []
-        for row in sorted(status(sessions, auth.now()), key=lambda r: r.since):
+        rows = [r for r in status(sessions, auth.now()) if r.state in APPROVAL_STAGES]  # judge only where one can wait
+        for row in sorted(rows, key=lambda r: r.since):
             judged = can(sessions, row.city, reader.email)
             mine = [o for o in judged if o.allowed and o.trigger in APPROVING]
             if mine:
@@ -250,6 +251,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
 
 
 APPROVING = frozenset({"send_to_committee", "request_plan_changes", "approve_report", "request_report_changes"})
+APPROVAL_STAGES = frozenset(s for t in CITY_JOURNEY.transitions if t.trigger in APPROVING for s in t.sources)
 
 
 def approval(signer: Signer, sessions: sessionmaker[Session], token: str) -> Any:

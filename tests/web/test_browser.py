@@ -94,6 +94,7 @@ def until(condition: Any, what: str) -> Any:
 def signed_in(world: dict[str, Any], email: str, **context: Any) -> Any:
     """A browser page signed in the way a person does it: ask for a link, open it from the mail, press the button."""
     page = world["browser"].new_page(**context)
+    page.set_default_timeout(PATIENCE * 1000)  # a cold browser on a busy two-core machine: a bound, not a wait
     page.goto(world["url"] + "/")
     page.fill("#email", email)
     page.click("button[type=submit]")
@@ -161,6 +162,7 @@ def test_stale_expired_reused_and_forged_approval_links_are_refused(world: dict[
     with network.sessions() as s:
         coach = s.scalar(select(Person.id).where(Person.email == COACH_BKO)) or 0
     page = world["browser"].new_page()
+    page.set_default_timeout(PATIENCE * 1000)
     version = network.results[-1].version  # BKO has moved on since (the first test sent it to committee)
     stale = approval_link(SIGNER, world["url"], coach, "BKO", "send_to_committee", version, datetime.now(UTC))
     page.goto(stale)
