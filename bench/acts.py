@@ -55,12 +55,13 @@ from backends import sqlite_engine as fresh_sqlite
 from sqlalchemy import Connection, Engine, bindparam, event, func, insert, or_, select, update
 
 from engine import act
-from engine.audit import GENESIS, digest, verify
-from engine.calendar import calendar_for
-from engine.importers import import_cities, import_people
-from engine.programme_file import load
-from engine.timers import fire_time
+from engine.deadlines.calendar import calendar_for
+from engine.deadlines.timers import fire_time
+from engine.intake.importers import import_cities, import_people
+from engine.intake.programme import load
+from engine.journey.audit import GENESIS, digest, verify
 from models.db import make_sessions
+from models.programme import Definition, decoded
 from models.types import UTCDateTime
 from states import CITY_JOURNEY, Role
 from states import lifecycle as j
@@ -165,7 +166,10 @@ def raw_runner(engine: Engine, *, prepared: bool = False) -> Runner:
     )
     move = update(CITIES).where(CITIES.c.id == bindparam("b_id"), CITIES.c.version == bindparam("b_version"))
     with engine.connect() as conn:
-        definitions = dict(conn.execute(select(VERSIONS.c.id, VERSIONS.c.definition)).tuples().all())
+        definitions = {
+            id_: decoded(digest, stored)
+            for id_, digest, stored in conn.execute(select(VERSIONS.c.id, VERSIONS.c.digest, VERSIONS.c.definition))
+        }
 
     def run(code: str, trigger: str, data: dict[str, Any], at: datetime) -> int:
         actor = SECRETARIAT.strip().lower()
@@ -310,7 +314,7 @@ def tell(
         conn.execute(insert(OUTBOX), rows)
 
 
-def timers_follow(conn: Connection, city: Any, trigger: str, at: datetime, definition: dict[str, Any]) -> None:
+def timers_follow(conn: Connection, city: Any, trigger: str, at: datetime, definition: Definition) -> None:
     """The deadline writes engine.act makes on pause (freeze) and resume (shift, re-plan, silence clock), in Core."""
     if trigger == "pause":
         conn.execute(
@@ -347,7 +351,7 @@ def timers_follow(conn: Connection, city: Any, trigger: str, at: datetime, defin
             .values(fire_at=bindparam("b_fire", type_=UTCDateTime())),
             moved_rungs,
         )
-    cal_due = cal.next_working(cal.local_date(at) + timedelta(days=int(definition["alarms"]["silent_days"])))
+    cal_due = cal.next_working(cal.local_date(at) + timedelta(days=definition.alarms.silent_days))
     fire = fire_time(city, definition, cal_due, 0, "secretariat")
     silent = (
         select(DEADLINES.c.id)

@@ -26,9 +26,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from engine import act
-from engine.importers import import_cities, import_people
-from engine.programme_file import load
-from engine.tokens import Signer
+from engine.access.tokens import Signer
+from engine.intake.importers import import_cities, import_people
+from engine.intake.programme import load
 from models import City, Person
 from models.db import make_sessions
 from web.app import create_app

@@ -34,15 +34,15 @@ from backends import BENCH_DATABASE, OUTBOX, Unreachable, postgres_engine, sqlit
 from sqlalchemy import Engine, insert, select, update
 
 from engine import act
-from engine.deliver import deliver, email_channel
-from engine.importers import import_cities, import_people
-from engine.messages import Lookups
-from engine.programme_file import load
+from engine.intake.importers import import_cities, import_people
+from engine.intake.programme import load
+from engine.outgoing import deliver, email_channel
 from models import City, OutboxMessage, Person
 from models.db import make_sessions
 from models.settings import Settings
 from notifications.catalogue import KINDS
 from notifications.channels import Address, Outgoing
+from notifications.context import Lookups
 from notifications.email import compose
 from notifications.render import render
 

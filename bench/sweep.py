@@ -63,8 +63,8 @@ from backends import sqlite_engine as fresh_sqlite
 from sqlalchemy import Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-import engine.sweep as sweeping
-from engine.programme_file import load
+import engine.deadlines.sweep as sweeping
+from engine.intake.programme import load
 from models.db import make_sessions
 from states import Role
 from states import lifecycle as j
@@ -391,14 +391,12 @@ def phased(name: str, engine: Engine, pop: Population, moment: datetime, batch: 
 
     ph = Phases()
     sessions: sessionmaker[Session] = make_sessions(engine)
-    original = sweeping._recipients
+    original = sweeping.readers  # type: ignore[attr-defined]
 
-    def recipients(
-        s: Session, city_ids: set[int], network: dict[str, list[tuple[int, str]]]
-    ) -> dict[tuple[int, str], list[tuple[int, str]]]:
+    def recipients(s: Session, city_ids: Any, roles: Any) -> Any:
         ph.mark("4 recipients (query + dict)")
         try:
-            return original(s, city_ids, network)
+            return original(s, city_ids, roles)
         finally:
             ph.mark("5 python loop (messages, report)")
 
@@ -442,14 +440,14 @@ def phased(name: str, engine: Engine, pop: Population, moment: datetime, batch: 
         event.listen(sessions, hook, fn)
     for hook, fn in engine_hooks:
         event.listen(engine, hook, fn)
-    sweeping._recipients = recipients  # the sweep looks it up at each batch
+    sweeping.readers = recipients  # type: ignore[attr-defined]  # the sweep looks it up at each batch
     try:
         ph.since = start = time.perf_counter()
         sweeping.sweep(sessions, moment, batch=batch)
         ph.mark("end")
         total = time.perf_counter() - start
     finally:
-        sweeping._recipients = original
+        sweeping.readers = original  # type: ignore[attr-defined]
         for hook, fn in session_hooks:
             event.remove(sessions, hook, fn)
         for hook, fn in engine_hooks:

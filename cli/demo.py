@@ -80,8 +80,8 @@ def demo(
     from cli.main import board_table
     from cli.report import write
     from engine import database
-    from engine.queries import status
-    from engine.timeline import journeys
+    from engine.views.queries import status
+    from engine.views.timeline import journeys
     from flows.demo import run
     from notifications.sink import start as sink
 

@@ -18,8 +18,8 @@ def deliver(
     as_json: JsonFlag = False,
 ) -> None:
     """Send every message due (SMTP from JALON_SMTP_*; by default the local `jalon mail-sink`)."""
-    from engine.deliver import deliver as run
-    from engine.deliver import email_channel
+    from engine.outgoing import deliver as run
+    from engine.outgoing import email_channel
 
     channel = email_channel()
     report = run(sessions(), clock(at), channel, batch=batch)
@@ -64,7 +64,7 @@ def mail_sink(
 @guarded
 def digest(at: At = None) -> None:
     """Queue this week's digest for the secretariat (once per week; `jalon deliver` sends it)."""
-    from engine.digest import weekly_digest
+    from engine.views.digest import weekly_digest
 
     count = weekly_digest(sessions(), clock(at))
     out.print(f"Weekly digest queued for {count} reader(s)." if count else "This week's digest was already queued.")
@@ -73,7 +73,7 @@ def digest(at: At = None) -> None:
 @guarded
 def bulletin(at: At = None) -> None:
     """Queue the network bulletin for everyone (once per week; `jalon deliver` sends it)."""
-    from engine.digest import network_bulletin
+    from engine.views.digest import network_bulletin
 
     count = network_bulletin(sessions(), clock(at))
     out.print(f"Bulletin queued for {count} reader(s)." if count else "This week's bulletin was already queued.")
@@ -85,7 +85,7 @@ def outbox(
     as_json: JsonFlag = False,
 ) -> None:
     """The messages Jalon holds, newest first: what is waiting, what went, what failed and why."""
-    from engine.queries import outbox as rows_of
+    from engine.views.queries import outbox as rows_of
 
     rows = rows_of(sessions(), state)
     if as_json:

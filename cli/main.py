@@ -14,7 +14,7 @@ from cli.common import At, By, JsonFlag, clock, emit, err, fail, guarded, now, o
 from states.lifecycle import PAUSED
 
 if TYPE_CHECKING:
-    from engine.queries import CityStatus
+    from engine.views.queries import CityStatus
 
 app = typer.Typer(
     help="Jalon: run a city network's grant and experimentation journey.",
@@ -44,7 +44,7 @@ def init() -> None:
 @guarded
 def programme_load(file: Path) -> None:
     """Load a programme file; a changed file becomes the programme's next version."""
-    from engine.programme_file import load
+    from engine.intake.programme import load
 
     code, version, new = load(sessions(), file, at=now())
     out.print(f"Programme {code}: version {version} {'loaded' if new else 'unchanged'}.")
@@ -54,7 +54,7 @@ def programme_load(file: Path) -> None:
 @guarded
 def people_import(file: Path) -> None:
     """Import people (columns: email, name, language, roles); all or nothing."""
-    from engine.importers import import_people
+    from engine.intake.importers import import_people
 
     added, updated = import_people(sessions(), file, at=now())
     out.print(f"People: {added} added, {updated} updated.")
@@ -67,7 +67,7 @@ def cities_import(
     programme: Annotated[str | None, typer.Option(help="Programme code, when several are loaded.")] = None,
 ) -> None:
     """Import cities (columns: code, name, country, timezone, languages); all or nothing."""
-    from engine.importers import import_cities
+    from engine.intake.importers import import_cities
 
     added, updated = import_cities(sessions(), file, at=now(), programme=programme)
     out.print(f"Cities: {added} added (selected), {updated} updated.")
@@ -121,7 +121,7 @@ def announce() -> None:
 @guarded
 def can(city: str, by: By, as_json: JsonFlag = False) -> None:
     """What this person may do on this city now, and why not the rest."""
-    from engine.queries import can as judge
+    from engine.views.queries import can as judge
 
     opts = judge(sessions(), city, by)
     allowed = [o for o in opts if o.allowed]
@@ -150,7 +150,7 @@ def can(city: str, by: By, as_json: JsonFlag = False) -> None:
 @guarded
 def status(at: At = None, as_json: JsonFlag = False) -> None:
     """One row per city: stage, since when, its deadline and how late it is (business days)."""
-    from engine.queries import status as board
+    from engine.views.queries import status as board
 
     rows = board(sessions(), clock(at))
     if as_json:
@@ -182,7 +182,7 @@ def board_table(rows: list[CityStatus], *, compact: bool = False) -> Table:
 @guarded
 def history(city: str, as_json: JsonFlag = False) -> None:
     """A city's audit trail, oldest first."""
-    from engine.queries import history as trail
+    from engine.views.queries import history as trail
 
     entries = trail(sessions(), city)
     if as_json:
@@ -214,8 +214,8 @@ def history(city: str, as_json: JsonFlag = False) -> None:
 @guarded
 def verify(as_json: JsonFlag = False) -> None:
     """Check the audit trail: hash chain intact, and replaying it lands every city where it is."""
-    from engine.audit import replay
-    from engine.audit import verify as chain
+    from engine.journey.audit import replay
+    from engine.journey.audit import verify as chain
 
     with sessions()() as s:
         findings = [str(f) for f in chain(s) + replay(s)]

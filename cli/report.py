@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from engine.timeline import Journey
+from engine.views.timeline import Journey
 
 ROW, LABEL, WIDTH = 34, 150, 1100  # pixels: one row per city, the names column, the chart's width
 COLOURS = {

@@ -14,8 +14,8 @@ from cli.common import At, By, JsonFlag, clock, emit, guarded, now, out, session
 @guarded
 def sweep(at: At = None, as_json: JsonFlag = False) -> None:
     """Fire every reminder and escalation due now (or --at); run it as often as you like."""
-    from engine.sweep import sweep as run_sweep
-    from engine.timers import subject_label
+    from engine.deadlines.sweep import sweep as run_sweep
+    from engine.deadlines.timers import subject_label
 
     report = run_sweep(sessions(), clock(at))
     if as_json:
@@ -46,7 +46,7 @@ def deadlines(
     as_json: JsonFlag = False,
 ) -> None:
     """Every open deadline, soonest first, with how late it is and the next reminder."""
-    from engine.queries import deadlines as open_deadlines
+    from engine.views.queries import deadlines as open_deadlines
 
     rows = open_deadlines(sessions(), clock(at), overdue=overdue)
     if as_json:
@@ -81,7 +81,7 @@ def calendar(
     city: Annotated[str | None, typer.Argument(help="A city code; the whole network if omitted.")] = None,
 ) -> None:
     """Print an iCalendar file of deadlines and reminders: `jalon calendar BKO > bko.ics`."""
-    from engine.ics import calendar as build
+    from engine.views.feeds import calendar as build
 
     sys.stdout.write(build(sessions(), city).decode("utf-8"))
 

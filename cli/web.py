@@ -20,8 +20,8 @@ def web(
     import uvicorn
 
     from engine import database
-    from engine.deliver import deliver, email_channel
-    from engine.tokens import Signer
+    from engine.access.tokens import Signer
+    from engine.outgoing import deliver, email_channel
     from models.settings import Settings
     from web.app import create_app
 

@@ -1,7 +1,7 @@
 """The one door: every change to a city passes here (act), and nothing else writes a state."""
 
-from engine.act import ActResult, Option, act
 from engine.errors import BadInput, Conflict, InvalidData, JalonError, NotFound, Problem, Refused
+from engine.journey.act import ActResult, Option, act
 
 __all__ = [
     "ActResult",

@@ -19,7 +19,7 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import act, database
-from engine.calendar import add_months
+from engine.deadlines.calendar import add_months
 from engine.errors import JalonError
 from flows.cohort import onboard_cohort
 from flows.heartbeat import sweep_and_deliver

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from engine import database
-from engine.outbox import publish_events
+from engine.journey.events import publish_events
 from flows.tasks import emit
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.queries import can, city_codes, holder, where_is
+from engine.views.queries import can, city_codes, holder, where_is
 
 SECRETARIAT = "claire.martin@aston.example.org"
 SECOND_SECRETARY = "tom.baker@aston.example.org"

@@ -10,11 +10,11 @@ from prefect import task
 from prefect.events import emit_event
 
 from engine import database
-from engine.deliver import deliver, email_channel
-from engine.digest import network_bulletin, weekly_digest
-from engine.importers import import_cities, import_people
-from engine.outbox import CityEvent, publish_events
-from engine.sweep import sweep
+from engine.deadlines.sweep import sweep
+from engine.intake.importers import import_cities, import_people
+from engine.journey.events import CityEvent, publish_events
+from engine.outgoing import deliver, email_channel
+from engine.views.digest import network_bulletin, weekly_digest
 
 
 def moment(at: str | None) -> datetime:
@@ -86,7 +86,7 @@ def import_task(cities_csv: str, people_csv: str, at: str) -> dict[str, int]:
 @task
 def load_task(programme_file: str, at: str) -> str:
     """The programme file (a changed one becomes its next version)."""
-    from engine.programme_file import load
+    from engine.intake.programme import load
 
     code, version, _ = load(database.sessions(), Path(programme_file), at=moment(at))
     return f"{code} v{version}"
@@ -95,7 +95,7 @@ def load_task(programme_file: str, at: str) -> str:
 @task
 def reports_task(at: str) -> list[dict[str, object]]:
     """Every open report deadline, with how late it is: what the reporting cycle shows the secretariat."""
-    from engine.queries import deadlines
+    from engine.views.queries import deadlines
 
     return [
         {"city": d.city, "report": d.subject, "due_on": d.due_on.isoformat(), "late_by": d.late_by, "mark": d.mark}

@@ -68,6 +68,7 @@ class Person(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))  # their own zone; else the city's, then the programme's
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -114,6 +114,9 @@ class TransitionDef:
     roles: frozenset[Role] = frozenset()
     guards: tuple[Guard, ...] = ()
     needs: tuple[FieldDef, ...] = ()
+    submits: str | None = None  # what this trigger hands over for review ("plan", "report")
+    reviews: str | None = None  # what this trigger decides on: a reviewer's verdict (approval or changes)
+    approves: bool = False  # the verdict that approves it (an approval link confirms this one)
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,15 @@ class Lifecycle:
     def from_state(self, state: str) -> tuple[TransitionDef, ...]:
         """Transitions whose sources include state, in definition order."""
         return tuple(t for t in self.transitions if state in t.sources)
+
+    def reviewing(self) -> tuple[TransitionDef, ...]:
+        """The reviewers' verdicts (approve or ask for changes): what "my approvals" and approval links offer."""
+        return tuple(t for t in self.transitions if t.reviews)
+
+    def approval_of(self, submitted_by: str) -> TransitionDef | None:
+        """The verdict that approves what the trigger submitted_by handed over (None if it submits nothing)."""
+        what = next((t.submits for t in self.transitions if t.trigger == submitted_by), None)
+        return next((t for t in self.reviewing() if what and t.reviews == what and t.approves), None)
 
     @property
     def triggers(self) -> tuple[str, ...]:

@@ -79,10 +79,13 @@ def _t(
     roles: set[Role],
     guards: tuple[Guard, ...] = (),
     needs: tuple[FieldDef, ...] = (),
+    submits: str | None = None,
+    reviews: str | None = None,
+    approves: bool = False,
 ) -> TransitionDef:
     """Shorthand that keeps the table below one line per idea."""
     src = (sources,) if isinstance(sources, str) else sources
-    return TransitionDef(trigger, src, dest, label, frozenset(roles), guards, needs)
+    return TransitionDef(trigger, src, dest, label, frozenset(roles), guards, needs, submits, reviews, approves)
 
 
 TRANSITIONS: Final = (
@@ -140,6 +143,7 @@ TRANSITIONS: Final = (
         "Submit the experiment plan",
         {LEAD, SEC},
         guards=(g.coach_assigned,),
+        submits="plan",
         needs=(
             FieldDef("title", FieldKind.TEXT, "Title"),
             FieldDef("hypothesis", FieldKind.TEXT, "Objectives and hypotheses", multiline=True),
@@ -157,6 +161,7 @@ TRANSITIONS: Final = (
         {COACH, SEC},
         guards=(g.not_the_plan_submitter,),
         needs=(CHANGES,),
+        reviews="plan",
     ),
     _t(
         "send_to_committee",
@@ -165,6 +170,8 @@ TRANSITIONS: Final = (
         "Decide the city is ready for its investment committee",
         {COACH, SEC},
         guards=(g.not_the_plan_submitter,),
+        reviews="plan",
+        approves=True,
     ),
     _t(
         "approve_grant",
@@ -198,6 +205,7 @@ TRANSITIONS: Final = (
         "Submit the report that is due",
         {LEAD, SEC},
         guards=(g.report_to_submit,),
+        submits="report",
         needs=(FieldDef("summary", FieldKind.TEXT, "Summary of results and learning", multiline=True),),
     ),
     _t(
@@ -208,6 +216,7 @@ TRANSITIONS: Final = (
         {COACH, SEC},
         guards=(g.report_awaiting_review, g.not_the_report_submitter),
         needs=(CHANGES,),
+        reviews="report",
     ),
     _t(
         "approve_report",
@@ -216,6 +225,8 @@ TRANSITIONS: Final = (
         "Approve the submitted report",
         {COACH, SEC},
         guards=(g.report_awaiting_review, g.not_the_report_submitter),
+        reviews="report",
+        approves=True,
     ),
     _t(
         "pay_tranche",

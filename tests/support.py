@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import ActResult, act
-from engine.importers import import_cities, import_people
-from engine.programme_file import load
+from engine.intake.importers import import_cities, import_people
+from engine.intake.programme import load
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)

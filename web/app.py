@@ -14,12 +14,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import act
-from engine.dossier import dossier
+from engine.access.signin import AlreadyUsed, email_of, person_id, request_link, spend, used
+from engine.access.tokens import APPROVE, BadToken, Signer
 from engine.errors import JalonError
-from engine.ics import calendar
-from engine.queries import can, deadlines, history, registry, status
-from engine.signin import AlreadyUsed, email_of, person_id, request_link, spend, used
-from engine.tokens import APPROVE, BadToken, Signer
+from engine.views.dossier import dossier
+from engine.views.feeds import calendar
+from engine.views.queries import can, deadlines, history, registry, status
 from flows.announce import announce
 from notifications.words import LANGUAGES, STAGES, subject_name
 from states import CITY_JOURNEY
@@ -250,8 +250,8 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
     return app
 
 
-APPROVING = frozenset({"send_to_committee", "request_plan_changes", "approve_report", "request_report_changes"})
-APPROVAL_STAGES = frozenset(s for t in CITY_JOURNEY.transitions if t.trigger in APPROVING for s in t.sources)
+APPROVING = frozenset(t.trigger for t in CITY_JOURNEY.reviewing())
+APPROVAL_STAGES = frozenset(s for t in CITY_JOURNEY.reviewing() for s in t.sources)
 
 
 def approval(signer: Signer, sessions: sessionmaker[Session], token: str) -> Any:

@@ -10,7 +10,7 @@ from fastapi import Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.tokens import BadToken, Signer
+from engine.access.tokens import BadToken, Signer
 from models import Person
 
 SESSION, BROWSER = "jalon_session", "jalon_browser"

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, text
 
-from engine.deliver import LEASE
-from engine.digest import network_bulletin
+from engine.views.digest import network_bulletin
 from mail_server import Mailbox, free_port
 from models import City, OutboxMessage
 from models.db import make_engine, make_sessions, upgrade
+from notifications.delivery import LEASE
 from support import SECRETARIAT, START, load_examples
 
 JALON = [sys.executable, "-m", "cli"]

@@ -49,7 +49,7 @@ def test_reminders_queued_before_delivery_existed_are_set_aside_not_sent(tmp_pat
         )
     upgrade(engine)
     with engine.connect() as conn:
-        rows = dict(conn.execute(text("SELECT key, state FROM outbox ORDER BY key")).tuples().all())
+        rows: dict[str, str] = dict(conn.execute(text("SELECT key, state FROM outbox ORDER BY key")).all())
         why = conn.scalar(text("SELECT last_error FROM outbox WHERE key = 'rung:1:1'"))
     assert rows == {"event:BKO:1": "pending", "rung:1:1": "expired"}
     assert "before Jalon delivered mail" in str(why)

@@ -11,9 +11,9 @@ import pytest
 from icalendar import Calendar
 from pydantic import SecretStr
 
-from engine.ics import deadline_file
 from mail_server import Mailbox, free_port
 from message_samples import context
+from notifications.calendar import deadline_file
 from notifications.channels import Address, Attachment, ChannelDown, Failed, HeaderRefused, Outgoing, Retry, Sent
 from notifications.email import EmailChannel, SmtpSettings
 from notifications.render import render

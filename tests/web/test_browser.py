@@ -19,8 +19,8 @@ import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.deliver import deliver
-from engine.tokens import Signer, approval_link
+from engine.access.tokens import Signer, approval_link
+from engine.outgoing import deliver
 from mail_server import Mailbox, free_port, smtp
 from models import Person
 from models.db import make_engine, make_sessions, upgrade

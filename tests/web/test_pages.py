@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.deliver import deliver
-from engine.tokens import APPROVE, Signer, approval_link
+from engine.access.tokens import APPROVE, Signer, approval_link
+from engine.outgoing import deliver
 from mail_server import Mailbox, smtp
 from models.db import make_engine, make_sessions, upgrade
 from support import COACH_BEN, COACH_BKO, LEAD_BKO, Network, load_examples
@@ -166,7 +166,7 @@ def test_stale_expired_and_forged_approval_links_are_refused(network: Network) -
 
 
 def _stage(network: Network) -> str:
-    from engine.queries import status
+    from engine.views.queries import status
 
     [bko] = [r for r in status(network.sessions, datetime.now(UTC)) if r.city == "BKO"]
     return bko.label

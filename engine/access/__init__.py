@@ -1,0 +1,1 @@
+"""Who gets in: signed tokens, sign-in links and their single-use ledger."""

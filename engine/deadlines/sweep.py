@@ -1,0 +1,246 @@
+"""The sweep: every reminder rung due at a moment becomes outbox messages, exactly once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.deadlines.timers import ALARM, REPORT, SILENT
+from engine.journey.notify import email_row
+from engine.lookups import aware
+from models import AuditEvent, City, Deadline, OutboxMessage, ProgrammeVersion, Rung
+from models.db import writing
+from models.programme import Definition, decoded
+from models.types import UTCDateTime
+from notifications.readers import AUDIENCE_ROLES, Reader, readers, zone_of
+
+BATCH = 500
+OUTBOX = cast(Table, OutboxMessage.__table__)
+DEADLINES = cast(Table, Deadline.__table__)
+ROLES = tuple(dict.fromkeys(role for roles in AUDIENCE_ROLES.values() for role in roles))
+
+
+@dataclass(frozen=True)
+class Fired:
+    """A rung that went out: to whom, about what."""
+
+    city: str
+    subject: str
+    due_on: str
+    business_days: int
+    audience: str
+    fire_at: datetime
+    recipients: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A stale rung passed over while catching up (a later rung of the same ladder went instead)."""
+
+    city: str
+    subject: str
+    business_days: int
+    audience: str
+    fire_at: datetime
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    at: datetime
+    fired: list[Fired] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def sweep(sessions: sessionmaker[Session], at: datetime, *, batch: int = BATCH) -> SweepReport:
+    """Fire every rung due at `at`, batch by batch, each batch one transaction; safe to run twice or in parallel.
+
+    Deadlines are taken by their indexed next fire time, locked with SKIP LOCKED on PostgreSQL (SQLite
+    serialises writers), so the cost follows the rungs due, not the number of cities. After downtime only
+    the latest due rung of a ladder fires; the earlier ones are recorded as skipped.
+    """
+    report = SweepReport(aware(at))
+    while True:
+        with sessions.begin() as s:
+            writing(s)
+            taken = _fire_batch(s, report, batch)
+        if taken < batch:
+            return report
+
+
+def _fire_batch(s: Session, report: SweepReport, batch: int) -> int:
+    """One batch: lock due deadlines, fire or skip their due rungs, move their next fire time.
+
+    Reads only the columns it needs and writes in bulk (no ORM objects): its cost is a few statements
+    per batch, whatever the number of cities.
+    """
+    at = report.at
+    deadlines = s.execute(
+        select(
+            Deadline.id,
+            Deadline.city_id,
+            Deadline.kind,
+            Deadline.subject,
+            Deadline.due_on,
+            Deadline.extended_days,
+            Deadline.opened_at,
+        )
+        .where(Deadline.next_fire_at <= at)
+        .order_by(Deadline.next_fire_at, Deadline.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True, of=Deadline)
+    ).all()
+    if not deadlines:
+        return 0
+    pending: dict[int, list[Row[int, int, int, str, datetime]]] = defaultdict(list)
+    for rung in s.execute(
+        select(Rung.id, Rung.deadline_id, Rung.business_days, Rung.audience, Rung.fire_at)
+        .where(Rung.deadline_id.in_([d.id for d in deadlines]), Rung.state == "pending")
+        .order_by(Rung.deadline_id, Rung.fire_at, Rung.seq)
+    ):
+        pending[rung.deadline_id].append(rung)
+    city_ids = {d.city_id for d in deadlines}
+    cities = {
+        c.id: c
+        for c in s.execute(
+            select(City.id, City.code, City.state, City.timezone, ProgrammeVersion.digest, ProgrammeVersion.definition)
+            .join(ProgrammeVersion, ProgrammeVersion.id == City.definition_id)
+            .where(City.id.in_(city_ids))
+        )
+    }
+    silent = {d.city_id for d in deadlines if d.subject == SILENT}
+    heard = _last_acts(s, silent) if silent else {}
+    people = readers(s, city_ids, ROLES)
+    fired: list[int] = []
+    skipped: list[int] = []
+    gone_off: list[int] = []  # one-shot alarms (a silent city) close once they have told
+    moves: list[dict[str, object]] = []
+    messages: list[dict[str, object]] = []
+    for d in deadlines:
+        due = [r for r in pending[d.id] if r.fire_at <= at]
+        later = [r for r in pending[d.id] if r.fire_at > at]
+        moves.append({"deadline": d.id, "next": later[0].fire_at if later else None})
+        if not due:
+            continue
+        *stale, rung = due
+        code = cities[d.city_id].code
+        for old in stale:
+            skipped.append(old.id)
+            report.skipped.append(Skipped(code, d.subject, old.business_days, old.audience, old.fire_at))
+        fired.append(rung.id)
+        if d.subject == SILENT:
+            gone_off.append(d.id)
+        audience, kind = rung.audience, _kind(d, rung.audience)
+        told = _audience(people, d.city_id, audience)
+        if not told:  # nobody holds the role: the secretariat is told, as an escalation, not as the team's reminder
+            audience, kind = "secretariat", _kind(d, "secretariat")
+            told = _audience(people, d.city_id, audience)
+        city = cities[d.city_id]
+        definition = decoded(city.digest, city.definition)
+        since = heard.get(d.city_id) if d.subject == SILENT else None
+        for reader in told:
+            row = _message(code, city.state, kind, d, rung, d.city_id, reader.person_id, len(stale), at, since)
+            row["next_attempt_at"] = _their_hour(reader, audience, rung.fire_at, city.timezone, definition, at)
+            messages.append(row)
+        report.fired.append(
+            Fired(
+                code,
+                d.subject,
+                d.due_on.isoformat(),
+                rung.business_days,
+                rung.audience,
+                rung.fire_at,
+                tuple(reader.email for reader in told),
+            )
+        )
+    for ids, state in ((fired, "fired"), (skipped, "skipped")):
+        if ids:
+            s.execute(update(Rung).where(Rung.id.in_(ids)).values(state=state, fired_at=at))
+    s.execute(
+        update(DEADLINES)
+        .where(DEADLINES.c.id == bindparam("deadline"))
+        .values(next_fire_at=bindparam("next", type_=UTCDateTime())),
+        moves,
+    )
+    if gone_off:
+        s.execute(
+            update(DEADLINES).where(DEADLINES.c.id.in_(gone_off)).values(state="met", closed_at=at, next_fire_at=None)
+        )
+    if messages:
+        s.execute(insert(OUTBOX), messages)  # Core executemany: no RETURNING, the ids are never read
+    return len(deadlines)
+
+
+def _kind(deadline: Row[int, int, str, str, date, int, datetime], audience: str) -> str:
+    """The catalogue's kind for a rung: an alarm, a report due, a stage reminder, or an escalation."""
+    if deadline.kind == ALARM:
+        return f"alarm.{deadline.subject}"
+    if audience == "city":
+        return "report_due" if deadline.kind == REPORT else "deadline.reminder"
+    return f"deadline.escalation.{audience}"
+
+
+def _last_acts(s: Session, city_ids: set[int]) -> dict[int, datetime]:
+    """When each silent city last acted: what its alarm says it has been silent since."""
+    rows = s.execute(
+        select(AuditEvent.city_id, func.max(AuditEvent.at))
+        .where(AuditEvent.city_id.in_(city_ids))
+        .group_by(AuditEvent.city_id)
+    )
+    return {city_id: at for city_id, at in rows}
+
+
+def _message(
+    code: str,
+    stage: str,
+    kind: str,
+    deadline: Row[int, int, str, str, date, int, datetime],
+    rung: Row[int, int, int, str, datetime],
+    city_id: int,
+    person_id: int,
+    skipped: int,
+    at: datetime,
+    since: datetime | None,
+) -> dict[str, object]:
+    """One reader's reminder or escalation, keyed by (rung, reader) so it can exist only once."""
+    payload = {
+        "city": code,
+        "subject": deadline.subject,
+        "due_on": deadline.due_on.isoformat(),
+        "business_days": rung.business_days,
+        "audience": rung.audience,
+        "extended_days": deadline.extended_days,
+        "skipped_before": skipped,
+        "stage": stage,
+        "since": deadline.opened_at.date().isoformat(),
+    }
+    return email_row(f"rung:{rung.id}:{person_id}", kind, city_id, person_id, payload, at)
+
+
+def _audience(people: dict[tuple[int, str], list[Reader]], city_id: int, audience: str) -> list[Reader]:
+    """The readers of a ladder's audience for one city, each once, by email."""
+    found = {r.person_id: r for role in AUDIENCE_ROLES[audience] for r in people.get((city_id, role), [])}
+    return sorted(found.values(), key=lambda r: r.email)
+
+
+def _their_hour(
+    reader: Reader, audience: str, fire_at: datetime, city_zone: str, definition: Definition, at: datetime
+) -> datetime:
+    """When a reader with a zone of their own gets the rung: the working hour there, on the rung's day.
+
+    The rung fires at the audience's hour (the city's, or the programme's); a reader further west is
+    held until their own hour, one further east gets it when it fires.
+    """
+    if not reader.timezone:
+        return at
+    usual = zone_of(None, audience, city_zone, definition.timezone)
+    day = fire_at.astimezone(ZoneInfo(usual)).date()
+    theirs = datetime.combine(day, definition.reminder_hour, tzinfo=ZoneInfo(reader.timezone)).astimezone(UTC)
+    return max(at, theirs)

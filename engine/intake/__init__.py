@@ -1,0 +1,1 @@
+"""What comes in from files: the programme file and the cities and people importers."""

@@ -1,0 +1,398 @@
+"""People and cities from CSV: all or nothing, and every problem located by file, line and field."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.deadlines import timers
+from engine.errors import BadInput, Problem
+from engine.intake.programme import latest_version
+from engine.journey import audit, notify
+from engine.journey.fields import parse_email
+from models import City, Person, Programme, RoleAssignment
+from models.db import writing
+from models.programme import UNSAFE, decoded, languages, timezones
+from states import CITY_JOURNEY, Role
+from states.definition import CITY_ROLES, GLOBAL_ROLES
+
+MAX_NAME = 200
+MAX_ROWS = 100_000
+MAX_LANGUAGES = 64  # cities.languages holds the codes joined by ','
+CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,15}$")
+NOT_UTF8 = "not UTF-8 text; save the file as UTF-8 CSV"
+
+
+@cache
+def countries() -> frozenset[str]:
+    """ISO 3166 alpha-2 codes (Babel's territory list, without regions like '001')."""
+    codes = (c for c in Locale("en").territories if isinstance(c, str))
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in {"ZZ", "EU", "UN", "EZ", "QO"})
+
+
+@dataclass
+class Rows:
+    """A CSV file read defensively: BOM, CRLF and blank lines handled, problems collected."""
+
+    file: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int | None, field: str | None, message: str) -> None:
+        """Note one problem; the import is refused if any was noted."""
+        self.problems.append(Problem(self.file, line, field, message))
+
+    def read(self, path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+        """(line number, row) for each data row; problems with the file itself are noted.
+
+        Lines are physical lines as an editor shows them: blank lines count, and a row whose quoted value
+        spans several lines is on the line it starts. Bytes that are not UTF-8 are kept (as surrogates)
+        only long enough to say in which row and column they are.
+        """
+        try:
+            text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")
+        except FileNotFoundError:
+            self.problem(None, None, "no such file")
+            return
+        except OSError as exc:
+            self.problem(None, None, f"cannot be read ({exc.strerror or type(exc).__name__})")
+            return
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header: list[str] | None = None
+        line = end = 0  # where the current row starts, and where the previous one ended
+        try:
+            for values in reader:
+                line, end = end + 1, reader.line_num
+                if any(v.strip() for v in values):
+                    header = [h.strip().lower() for h in values]
+                    break
+        except csv.Error as exc:
+            self.problem(end + 1, None, f"not readable as CSV ({exc})")
+            return
+        if header is None:
+            self.problem(None, None, f"the file is empty; expected a header row: {','.join(self.required)}")
+            return
+        if _undecodable(header) is not None:
+            self.problem(line, None, NOT_UTF8)
+            return
+        for name in self.required:
+            if name not in header:
+                self.problem(line, name, "missing column")
+        for name in header:
+            if name not in self.required + self.optional:
+                self.problem(
+                    line,
+                    name or "(blank)",
+                    f"unknown column; columns are {', '.join(self.required + self.optional)}",
+                )
+        for name in sorted({h for h in header if h and header.count(h) > 1}):
+            self.problem(line, name, "this column appears twice")
+        if self.problems:
+            return
+        count = 0
+        try:
+            for values in reader:
+                line, end = end + 1, reader.line_num
+                if not any(v.strip() for v in values):
+                    continue
+                count += 1
+                if count > MAX_ROWS:
+                    self.problem(line, None, f"more than {MAX_ROWS} rows")
+                    return
+                if len(values) != len(header):
+                    hint = '; is a quote (") left open?' if end > line else ""
+                    self.problem(line, None, f"has {len(values)} values, the header has {len(header)}{hint}")
+                    continue
+                bad = _undecodable(values)
+                if bad is not None:
+                    self.problem(line, header[bad], NOT_UTF8)
+                    continue
+                yield line, {h: v.strip() for h, v in zip(header, values, strict=True)}
+        except csv.Error as exc:
+            self.problem(end + 1, None, f"not readable as CSV ({exc})")
+        if count == 0 and not self.problems:
+            self.problem(None, None, "the file has a header but no rows")
+
+    def text(
+        self,
+        line: int,
+        row: dict[str, str],
+        field: str,
+        *,
+        required: bool = True,
+        limit: int = MAX_NAME,
+    ) -> str:
+        """A plain-text value: no markup, no control characters, not too long."""
+        value = row.get(field, "")
+        if not value and required:
+            self.problem(line, field, "is empty")
+        elif len(value) > limit:
+            self.problem(line, field, f"is {len(value)} characters long; at most {limit}")
+        elif UNSAFE.search(value):
+            self.problem(line, field, "contains markup or control characters ('<', '>'); give plain text")
+        return value
+
+    def check(self, line: int, field: str, value: str, test: Callable[[str], bool], message: str) -> str:
+        """Note message when test fails on value."""
+        if not test(value):
+            self.problem(line, field, message)
+        return value
+
+
+def _undecodable(values: list[str]) -> int | None:
+    """The index of the first value holding bytes that were not UTF-8, if any."""
+    for i, value in enumerate(values):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return i
+    return None
+
+
+def import_cities(
+    sessions: sessionmaker[Session], path: Path, *, at: datetime, programme: str | None = None
+) -> tuple[int, int]:
+    """Add new cities in the journey's first state and update the others' details: (added, updated)."""
+    rows = Rows(str(path), ("code", "name", "country", "timezone", "languages"))
+    parsed: list[tuple[int, dict[str, str], list[str]]] = []
+    seen: dict[str, int] = {}
+    for line, row in rows.read(path):
+        code = rows.check(
+            line,
+            "code",
+            row["code"].upper(),
+            lambda v: CODE.match(v) is not None,
+            f"'{row['code']}' is not a city code (2-16 capitals, digits or '-')",
+        )
+        if code in seen:
+            rows.problem(line, "code", f"'{code}' is already used on line {seen[code]}")
+        seen[code] = line
+        rows.text(line, row, "name")
+        rows.check(
+            line,
+            "country",
+            row["country"].upper(),
+            countries().__contains__,
+            f"'{row['country']}' is not an ISO 3166 country code (e.g. ML, FR)",
+        )
+        rows.check(
+            line,
+            "timezone",
+            row["timezone"],
+            timezones().__contains__,
+            f"'{row['timezone']}' is not an IANA time zone (e.g. Africa/Bamako)",
+        )
+        langs = list(dict.fromkeys(x.strip().lower() for x in re.split(r"[;, ]+", row["languages"]) if x.strip()))
+        if not langs:
+            rows.problem(line, "languages", "is empty; give one or more codes, e.g. fr;en")
+        elif len(",".join(langs)) > MAX_LANGUAGES:
+            rows.problem(line, "languages", f"too many languages ({len(langs)}); give the few the city works in")
+        for lang in langs:
+            rows.check(
+                line,
+                "languages",
+                lang,
+                languages().__contains__,
+                f"'{lang}' is not an ISO 639-1 language code",
+            )
+        parsed.append((line, row, langs))
+    with sessions.begin() as s:
+        writing(s)
+        prog = _programme(s, rows, programme)
+        if rows.problems:
+            raise BadInput(rows.problems)
+        assert prog is not None
+        version = latest_version(s, prog.id)
+        assert version is not None
+        added = updated = 0
+        for line, row, langs in parsed:
+            code = row["code"].upper()
+            fields = {
+                "name": row["name"],
+                "country": row["country"].upper(),
+                "timezone": row["timezone"],
+                "languages": ",".join(langs),
+            }
+            city = s.scalar(select(City).where(City.code == code))
+            if city is not None and city.programme_id != prog.id:
+                rows.problem(line, "code", f"{code} already belongs to another programme; city codes are unique")
+                continue
+            if city is not None:
+                for key, value in fields.items():
+                    setattr(city, key, value)
+                updated += 1
+                continue
+            city = City(
+                code=code,
+                programme_id=prog.id,
+                definition_id=version.id,
+                state=CITY_JOURNEY.initial,
+                state_since=at,
+                selected_at=at,
+                version=0,
+                **fields,
+            )
+            s.add(city)
+            s.flush()
+            _joined(s, city, at, prog.code, f"{prog.code} v{version.number} / {CITY_JOURNEY.version}", path.name)
+            timers.on_join(s, city, decoded(version.digest, version.definition), at)
+            added += 1
+        if rows.problems:
+            raise BadInput(rows.problems)  # rolls back the rows written above: all or nothing
+        notify.selection_notices(s, at)
+    return added, updated
+
+
+def _joined(s: Session, city: City, at: datetime, programme: str, definition_version: str, source: str) -> None:
+    """A city's first audit event: it entered the programme, selected."""
+    event, message = audit.record(
+        city,
+        at=at,
+        actor_id=None,
+        actor=f"import:{source}",
+        trigger=audit.JOINED,
+        from_state="",
+        to_state=city.state,
+        definition_version=definition_version,
+        note=None,
+        data={},
+        programme=programme,
+    )
+    s.add_all((event, message))
+    city.version, city.last_hash = 1, event.hash
+
+
+def _programme(s: Session, rows: Rows, code: str | None) -> Programme | None:
+    """The programme cities join: the one named, or the only one loaded."""
+    progs = list(s.scalars(select(Programme)))
+    if code:
+        match = [p for p in progs if p.code == code.upper()]
+        if not match:
+            rows.problem(
+                None,
+                None,
+                f"no programme '{code}' is loaded; run `jalon programme load FILE` first",
+            )
+            return None
+        return match[0]
+    if len(progs) != 1:
+        rows.problem(
+            None,
+            None,
+            "load a programme first (jalon programme load FILE)"
+            if not progs
+            else "several programmes are loaded; name one with --programme",
+        )
+        return None
+    return progs[0]
+
+
+def _roles(rows: Rows, line: int, text: str, cities: dict[str, int]) -> list[tuple[Role, int | None]]:
+    """'secretariat; coach@BKO; city_lead@BKO' as (role, city id) pairs."""
+    result: list[tuple[Role, int | None]] = []
+    for item in (x.strip() for x in re.split(r"[;,]", text) if x.strip()):
+        name, _, code = item.partition("@")
+        try:
+            role = Role(name.strip().lower())
+        except ValueError:
+            rows.problem(line, "roles", f"'{name}' is not a role ({', '.join(r.value for r in Role)})")
+            continue
+        code = code.strip().upper()
+        if role in GLOBAL_ROLES and code:
+            rows.problem(line, "roles", f"{role.value} is network-wide; write it without '@{code}'")
+        elif role in CITY_ROLES and not code:
+            rows.problem(line, "roles", f"{role.value} is held for a city; write {role.value}@CITYCODE")
+        elif code and code not in cities:
+            rows.problem(line, "roles", f"no city with code '{code}'; import cities first")
+        else:
+            result.append((role, cities.get(code)))
+    return result
+
+
+def _coaches(s: Session) -> dict[int, str]:
+    """The coach already assigned to each city (one per city), by email."""
+    query = (
+        select(RoleAssignment.city_id, Person.email)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(RoleAssignment.role == Role.COACH.value, RoleAssignment.city_id.is_not(None))
+    )
+    return {city_id: email for city_id, email in s.execute(query) if city_id is not None}
+
+
+def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) -> tuple[int, int]:
+    """Add or update people and add their roles: (added, updated). Roles are never removed here."""
+    rows = Rows(str(path), ("email", "name"), ("language", "roles"))
+    with sessions.begin() as s:
+        writing(s)
+        cities = {code: id_ for code, id_ in s.execute(select(City.code, City.id))}
+        coaches = _coaches(s)
+        parsed: list[tuple[str, str, str | None, list[tuple[Role, int | None]]]] = []
+        seen: dict[str, int] = {}
+        for line, row in rows.read(path):
+            try:
+                if UNSAFE.search(row["email"]):
+                    raise ValueError("contains markup or control characters; give a plain email address")
+                email = parse_email(row["email"])
+            except ValueError as exc:
+                rows.problem(line, "email", str(exc))
+                email = ""
+            if email and email in seen:
+                rows.problem(line, "email", f"{email} is already on line {seen[email]}")
+            seen[email] = line
+            name = rows.text(line, row, "name")
+            language = row.get("language", "").lower() or None  # absent or blank: keep what is known
+            if language is not None:
+                rows.check(
+                    line,
+                    "language",
+                    language,
+                    languages().__contains__,
+                    f"'{language}' is not an ISO 639-1 language code",
+                )
+            roles = _roles(rows, line, row.get("roles", ""), cities)
+            for role, city_id in roles:
+                if role is Role.COACH and city_id is not None:
+                    holder = coaches.setdefault(city_id, email)
+                    if holder != email:
+                        code = next(c for c, i in cities.items() if i == city_id)
+                        rows.problem(line, "roles", f"{code} already has a coach ({holder}); one coach per city")
+            parsed.append((email, name, language, roles))
+        if rows.problems:
+            raise BadInput(rows.problems)
+        added = updated = 0
+        for email, name, language, roles in parsed:
+            person = s.scalar(select(Person).where(Person.email == email))
+            if person is None:
+                person = Person(email=email, name=name, language=language, created_at=at)
+                s.add(person)
+                s.flush()
+                added += 1
+            else:
+                person.name, person.language = name, language or person.language
+                updated += 1
+            held: set[tuple[str, int | None]] = {
+                (role, city_id)
+                for role, city_id in s.execute(
+                    select(RoleAssignment.role, RoleAssignment.city_id).where(RoleAssignment.person_id == person.id)
+                )
+            }
+            for role, city_id in roles:
+                if (role.value, city_id) not in held:
+                    s.add(RoleAssignment(person_id=person.id, role=role.value, city_id=city_id))
+                    held.add((role.value, city_id))
+        s.flush()
+        notify.selection_notices(s, at)
+    return added, updated

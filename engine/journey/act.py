@@ -1,0 +1,193 @@
+"""The one door: every change to a city passes through act(), in one transaction, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.deadlines import timers
+from engine.errors import Conflict, InvalidData, Refused
+from engine.journey import audit, effects, notify
+from engine.journey.facts import gather, roles_elsewhere, roles_of
+from engine.journey.fields import parse_data, to_json
+from engine.lookups import aware, definition_of, find_person, lock_city
+from models import City, Person
+from models.db import writing
+from states import CITY_JOURNEY, CITY_MACHINE, Binding, Facts, Role, TransitionDef
+from states.definition import check, join_labels
+
+
+@dataclass(frozen=True)
+class ActResult:
+    """What a successful act did, as plain values (no ORM objects leave the engine)."""
+
+    city: str
+    trigger: str
+    from_state: str
+    to_state: str
+    version: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Option:
+    """A trigger judged for one person now: allowed with the fields it needs, or refused with why.
+
+    possible_here says whether the trigger exists from the city's stage at all (for someone).
+    """
+
+    trigger: str
+    label: str
+    allowed: bool
+    needs: tuple[str, ...] = ()
+    reason: str = ""
+    possible_here: bool = True
+
+
+WHO = {
+    Role.SECRETARIAT: "the secretariat",
+    Role.FINANCE: "finance",
+    Role.COACH: "this city's coach",
+    Role.CITY_LEAD: "this city's lead",
+    Role.CITY_MEMBER: "this city's team",
+    Role.MAYOR: "this city's mayor",
+    Role.COMMITTEE_MEMBER: "this city's committee",
+    Role.PARTNER: "this city's partners",
+}
+
+
+def access(t: TransitionDef, state: str, roles: frozenset[Role], elsewhere: Callable[[], frozenset[Role]]) -> str:
+    """Why this person may not pull t from this state at all ('' when they may), before any value is read."""
+    if state not in t.sources:
+        return f"'{t.trigger}' is not possible while the city is {CITY_JOURNEY.state(state).label.lower()}."
+    if roles & t.roles:
+        return ""
+    who = join_labels([WHO[r] for r in Role if r in t.roles], "or")
+    mine = [r for r in Role if r in (elsewhere() & t.roles) - roles]
+    if mine:
+        return (
+            f"You are {mine[0].value.replace('_', ' ')} of another city, not of this one; only {who} may '{t.trigger}'."
+        )
+    return f"Only {who} may '{t.trigger}'."
+
+
+def judge(
+    t: TransitionDef,
+    state: str,
+    roles: frozenset[Role],
+    facts: Facts,
+    elsewhere: Callable[[], frozenset[Role]],
+) -> str:
+    """Why this person may not pull t now ('' when they may): state, then role, then guards."""
+    return access(t, state, roles, elsewhere) or " ".join(check(t, facts))
+
+
+def options(s: Session, city: City, person: Person) -> list[Option]:
+    """Every trigger of the journey judged for this person, on this city, now."""
+    definition, _ = definition_of(s, city)
+    roles = roles_of(s, person.id, city.id)
+    elsewhere = roles_elsewhere(s, person.id, city.id)
+    facts = gather(s, city, definition, person.email, None)
+    result = []
+    for t in CITY_JOURNEY.transitions:
+        reason = judge(t, city.state, roles, facts, lambda: elsewhere)
+        needs = tuple(f.name if f.required else f"{f.name}?" for f in t.needs)
+        result.append(Option(t.trigger, t.label, not reason, needs, reason, city.state in t.sources))
+    return result
+
+
+def _alternatives(s: Session, city: City, person: Person, trigger: str) -> list[str]:
+    """What this person could do instead, for the refusal message."""
+    return [o.trigger for o in options(s, city, person) if o.allowed and o.trigger != trigger]
+
+
+def act(
+    sessions: sessionmaker[Session],
+    city: str,
+    trigger: str,
+    actor: str,
+    *,
+    at: datetime,
+    note: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> ActResult:
+    """Move one city by one trigger: lock, check role and guards, write state, audit and outbox, commit once."""
+    at = aware(at)
+    try:
+        t = CITY_JOURNEY.transition(trigger)
+    except KeyError:
+        raise InvalidData(f"'{trigger}' is not a trigger. Triggers: {', '.join(CITY_JOURNEY.triggers)}.") from None
+    note = note.strip() or None if note else None
+    with sessions.begin() as s:
+        writing(s)
+        row, definition, definition_version = lock_city(s, city)
+        if expected_version is not None and row.version != expected_version:
+            raise Conflict(
+                f"{row.name} changed while you were deciding (it is now at version {row.version}, "
+                f"you saw {expected_version}); look again and retry."
+            )
+        person = find_person(s, actor)
+        roles = roles_of(s, person.id, row.id)
+        reason = access(t, row.state, roles, lambda: roles_elsewhere(s, person.id, row.id))
+        if reason:
+            raise Refused(reason, _alternatives(s, row, person, trigger))
+        values = parse_data(t, data or {})
+        facts = gather(s, row, definition, person.email, values, trigger)
+        binding = Binding(state=row.state, paused_from=row.paused_from, facts=facts)  # the machine runs the guards
+        if not CITY_MACHINE.fire(binding, trigger):
+            raise Refused(" ".join(binding.refusals), _alternatives(s, row, person, trigger))
+        effects.apply(s, row, trigger, person, values, definition, at)
+        from_state, old_version = row.state, row.version
+        event, message = audit.record(
+            row,
+            at=at,
+            actor_id=person.id,
+            actor=person.email,
+            trigger=trigger,
+            from_state=from_state,
+            to_state=binding.state,
+            definition_version=definition_version,
+            note=note,
+            data=to_json(values),
+            programme=definition.code,
+        )
+        moved = cast(
+            CursorResult[Any],
+            s.execute(
+                update(City)
+                .where(City.id == row.id, City.version == old_version)
+                .values(
+                    state=binding.state,
+                    paused_from=binding.paused_from,
+                    state_since=at if binding.state != from_state else row.state_since,
+                    version=old_version + 1,
+                    last_hash=event.hash,
+                )
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        if moved.rowcount != 1:
+            raise Conflict(f"{row.name} was changed by someone else at the same moment; look again and retry.")
+        timers.follow(s, row, from_state, binding.state, definition, at)
+        notify.after_act(
+            s,
+            row,
+            seq=event.seq,
+            trigger=trigger,
+            actor=person,
+            from_state=from_state,
+            to_state=binding.state,
+            note=note,
+            data=values,
+            definition=definition,
+            at=at,
+            version=old_version + 1,
+        )
+        s.add_all((event, message))  # after the UPDATE: the event and its announcement go out in one flush
+    return ActResult(row.code, trigger, from_state, binding.state, old_version + 1, at)

@@ -1,0 +1,1 @@
+"""Read-only pictures of the programme: board, dossier, timeline, calendar feeds, weekly digest."""

@@ -1,0 +1,96 @@
+"""One city's file as its page shows it: the current deadline and its ladder, checklist, money, reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.lookups import definition_of, find_city
+from models import ChecklistTick, Deadline, Grant, Report, Rung, Tranche
+from models.money import Money
+
+
+@dataclass(frozen=True)
+class Rungs:
+    """A deadline with its reminder ladder: when each rung goes, to whom, and whether it went."""
+
+    subject: str
+    due_on: date
+    extended_days: int
+    frozen: bool
+    rungs: tuple[tuple[int, str, datetime, str], ...]  # business days, audience, fire time, state
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A grant: awarded, paid, balance, and its tranches, as Money."""
+
+    purpose: str
+    awarded: Money
+    paid: Money
+    balance: Money
+    tranches: tuple[tuple[str, int, Money, str], ...]  # name, share, amount, state
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """Everything on a city's page that is not its history."""
+
+    code: str
+    name: str
+    state: str
+    version: int
+    deadline: Rungs | None
+    checklist: tuple[tuple[str, dict[str, str], bool], ...]  # key, labels by language, done
+    grants: tuple[Ledger, ...]
+    reports: tuple[tuple[str, int, str, date | None], ...]  # kind, number, state, due
+
+
+def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
+    """The city's file now."""
+    with sessions() as s:
+        city = find_city(s, code)
+        definition, _ = definition_of(s, city)
+        current = s.scalar(
+            select(Deadline)
+            .where(Deadline.city_id == city.id, Deadline.state == "open", Deadline.kind.in_(("stage", "report")))
+            .order_by(Deadline.due_on, Deadline.id)
+            .limit(1)
+        )
+        rungs = None
+        if current is not None:
+            ladder = s.execute(
+                select(Rung.business_days, Rung.audience, Rung.fire_at, Rung.state)
+                .where(Rung.deadline_id == current.id)
+                .order_by(Rung.seq)
+            )
+            rungs = Rungs(
+                current.subject, current.due_on, current.extended_days, current.frozen_at is not None, tuple(ladder)
+            )
+        ticked = set(s.scalars(select(ChecklistTick.item).where(ChecklistTick.city_id == city.id)))
+        checklist = tuple((o.key, dict(o.label), o.key in ticked) for o in definition.onboarding)
+        grants = []
+        for g in s.scalars(select(Grant).where(Grant.city_id == city.id).order_by(Grant.id)):
+            tranches = s.execute(
+                select(Tranche.name, Tranche.share, Tranche.amount_minor, Tranche.state)
+                .where(Tranche.grant_id == g.id)
+                .order_by(Tranche.number)
+            )
+            grants.append(
+                Ledger(
+                    g.purpose,
+                    Money.from_minor(g.amount_minor, g.currency),
+                    Money.from_minor(g.paid_minor, g.currency),
+                    Money.from_minor(g.amount_minor - g.paid_minor, g.currency),
+                    tuple((n, sh, Money.from_minor(m, g.currency), st) for n, sh, m, st in tranches),
+                )
+            )
+        reports = s.execute(
+            select(Report.kind, Report.number, Report.state, Report.due_on)
+            .where(Report.city_id == city.id)
+            .order_by(Report.id)
+        )
+        return Dossier(city.code, city.name, city.state, city.version, rungs, checklist, tuple(grants), tuple(reports))

@@ -1,0 +1,75 @@
+"""Who reads a message: the one place roles become readers, and where each reader's clock is."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from models import Person, RoleAssignment
+from notifications.catalogue import CITY_TEAM
+
+# A reminder ladder names audiences (the programme file's words); each is read by these roles.
+AUDIENCE_ROLES: Final[dict[str, tuple[str, ...]]] = {
+    "city": CITY_TEAM,
+    "coach": ("coach",),
+    "mayor": ("mayor",),
+    "secretariat": ("secretariat",),
+    "finance": ("finance",),
+}
+# Roles that live in the city: they read times in the city's zone; the others in the programme's.
+CITY_SIDE: Final = frozenset({*CITY_TEAM, "mayor", "committee_member", "partner"})
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One person reading for one role: who, and the time zone of their own, if they gave one."""
+
+    person_id: int
+    email: str
+    role: str
+    timezone: str | None
+
+
+def reads_in_city(role_or_audience: str) -> bool:
+    """Does this reader (a role, or a ladder audience) read in the city's zone rather than the programme's?"""
+    roles = AUDIENCE_ROLES.get(role_or_audience, (role_or_audience,))
+    return all(r in CITY_SIDE for r in roles)
+
+
+def zone_of(reader_zone: str | None, role: str, city_zone: str | None, programme_zone: str) -> str:
+    """The zone a reader reads in: their own, else the city's for city-side roles, else the programme's."""
+    if reader_zone:
+        return reader_zone
+    return city_zone if city_zone and reads_in_city(role) else programme_zone
+
+
+def readers(s: Session, city_ids: Iterable[int], roles: Iterable[str]) -> dict[tuple[int, str], list[Reader]]:
+    """Everyone holding each role for each city (network-wide roles count for every city), in one query."""
+    wanted, ids = set(roles), set(city_ids)
+    found: dict[tuple[int, str], list[Reader]] = defaultdict(list)
+    if not wanted or not ids:
+        return found
+    rows = s.execute(
+        select(RoleAssignment.city_id, RoleAssignment.role, Person.id, Person.email, Person.timezone)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(
+            RoleAssignment.role.in_(wanted),
+            or_(RoleAssignment.city_id.in_(ids), RoleAssignment.city_id.is_(None)),
+        )
+        .order_by(Person.id)
+    )
+    for city_id, role, person_id, email, zone in rows:
+        for target in ids if city_id is None else (city_id,):
+            found[(target, role)].append(Reader(person_id, email, role, zone))
+    return found
+
+
+def holders(s: Session, city_id: int, roles: Iterable[str]) -> list[int]:
+    """The people holding any of these roles for one city (or network-wide), each once, in a stable order."""
+    found = readers(s, (city_id,), roles)
+    return sorted({r.person_id for group in found.values() for r in group})

@@ -1,0 +1,34 @@
+"""Sign-in links go to known addresses only, through the outbox; any single-use link serves exactly once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from engine.access.signin import AlreadyUsed, pending_signins, request_link, spend
+from models import OutboxMessage, Person
+from support import COACH_BKO, Network
+
+
+def test_a_known_address_gets_a_link_and_a_stranger_nothing(network: Network) -> None:
+    """The same answer either way to the asker; only a person of the network gets mail."""
+    at = network.tick()
+    link = "https://jalon.example.org/signin/tok.en"
+    assert request_link(network.sessions, COACH_BKO.upper(), link, at + timedelta(minutes=15), at)
+    assert not request_link(network.sessions, "stranger@example.org", link, at + timedelta(minutes=15), at)
+    assert not request_link(network.sessions, "not an address", link, at, at)
+    with network.sessions() as s:
+        rows = list(s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "signin_link")))
+        coach = s.scalar(select(Person.id).where(Person.email == COACH_BKO))
+    assert [(r.recipient_id, r.payload["link"]) for r in rows] == [(coach, link)]
+    assert pending_signins(network.sessions, coach or 0) == [rows[0].key]
+
+
+def test_a_single_use_link_serves_once(network: Network) -> None:
+    at = network.tick()
+    spend(network.sessions, "jti-1", "signin", None, at)
+    with pytest.raises(AlreadyUsed, match="used already"):
+        spend(network.sessions, "jti-1", "signin", None, at + timedelta(seconds=1))
+    spend(network.sessions, "jti-2", "approve", None, at)
