@@ -8,15 +8,12 @@ import socket
 import time
 from collections import Counter
 from datetime import datetime
-from email import message_from_bytes
-from email.policy import default as DEFAULT_POLICY
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from cli.common import guarded, out
-from engine.errors import InvalidData
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 START = "2026-01-05T08:00:00+00:00"
@@ -33,6 +30,8 @@ MARKER = ".jalon-demo"  # a folder the demo made; the only kind it will empty
 
 def _clear(folder: Path) -> None:
     """Start afresh in a folder the demo made before, or in a new or empty one; never anywhere else."""
+    from engine.errors import InvalidData
+
     if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
         raise InvalidData(f"{folder} is not empty and was not made by `jalon demo`; choose another --out.")
     for name in ("jalon.db", "jalon.db-wal", "jalon.db-shm", "report.html"):
@@ -44,6 +43,9 @@ def _clear(folder: Path) -> None:
 
 def _languages(folder: Path) -> Counter[str]:
     """How many messages landed in each language (the Content-Language of each .eml)."""
+    from email import message_from_bytes
+    from email.policy import default as DEFAULT_POLICY
+
     found: Counter[str] = Counter()
     for path in folder.glob("*.eml"):
         head = path.read_bytes().split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from cli.common import At, JsonFlag, clock, emit, fail, guarded, out, sessions
 
@@ -85,6 +84,8 @@ def outbox(
     as_json: JsonFlag = False,
 ) -> None:
     """The messages Jalon holds, newest first: what is waiting, what went, what failed and why."""
+    from rich.table import Table
+
     from engine.views.queries import outbox as rows_of
 
     rows = rows_of(sessions(), state)

@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from cli import demo, mail, timing, web
 from cli.common import At, By, JsonFlag, clock, emit, err, fail, guarded, now, out, sessions
-from states.lifecycle import PAUSED
 
+# Nothing heavy at import time (rich tables, states, the engine, SQLAlchemy, Prefect): `jalon --help` stays fast.
+# Each command imports what it uses; tests/cli/test_start.py keeps it so.
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from engine.views.queries import CityStatus
 
 app = typer.Typer(
@@ -121,6 +123,8 @@ def announce() -> None:
 @guarded
 def can(city: str, by: By, as_json: JsonFlag = False) -> None:
     """What this person may do on this city now, and why not the rest."""
+    from rich.table import Table
+
     from engine.views.queries import can as judge
 
     opts = judge(sessions(), city, by)
@@ -161,6 +165,10 @@ def status(at: At = None, as_json: JsonFlag = False) -> None:
 
 def board_table(rows: list[CityStatus], *, compact: bool = False) -> Table:
     """The board as a terminal table (compact: without names and coaches, for the demo's narrow last word)."""
+    from rich.table import Table
+
+    from states.lifecycle import PAUSED
+
     table = (
         Table("city", "stage", "since", "deadline", "late")
         if compact
@@ -182,6 +190,8 @@ def board_table(rows: list[CityStatus], *, compact: bool = False) -> Table:
 @guarded
 def history(city: str, as_json: JsonFlag = False) -> None:
     """A city's audit trail, oldest first."""
+    from rich.table import Table
+
     from engine.views.queries import history as trail
 
     entries = trail(sessions(), city)

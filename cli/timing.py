@@ -6,7 +6,6 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from cli.common import At, By, JsonFlag, clock, emit, guarded, now, out, sessions
 
@@ -46,6 +45,8 @@ def deadlines(
     as_json: JsonFlag = False,
 ) -> None:
     """Every open deadline, soonest first, with how late it is and the next reminder."""
+    from rich.table import Table
+
     from engine.views.queries import deadlines as open_deadlines
 
     rows = open_deadlines(sessions(), clock(at), overdue=overdue)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -17,6 +16,8 @@ def web(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the board, city pages and approvals (sign-in links go out by email through JALON_SMTP_*)."""
+    import secrets
+
     import uvicorn
 
     from engine import database
