@@ -5,7 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 
-.PHONY: demo tour test lint bench clean
+.PHONY: demo tour test check lint bench clean
+
+# pytest-xdist: one process per core, each with its own SQLite files and PostgreSQL schemas; tests sharing a server,
+# a browser or the Prefect harness stay on one worker (--dist loadgroup, groups set in tests/conftest.py).
+WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +27,15 @@ demo: $(STAMP)
 tour: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/walkthrough.sh
 
-## Lint, types, and every test (SQLite and PostgreSQL).
+## Lint, types, and every test (SQLite and PostgreSQL, the browser, Prefect), in parallel.
 test: $(STAMP) lint
 	mkdir -p "$(PREFECT_HOME)"
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
+
+## The inner loop: lint, types, and every test not marked slow.
+check: $(STAMP) lint
+	mkdir -p "$(PREFECT_HOME)"
+	$(PYTEST) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

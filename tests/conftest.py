@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from mail_server import Mailbox
 from models.db import make_engine, make_sessions, upgrade
 from support import Network, load_examples, rolled_back
 
@@ -22,6 +24,35 @@ TABLES = (
     "used_tokens, rungs, deadlines, outbox, audit_events, checklist_ticks, tranches, grants, reports, plans, "
     "role_assignments, people, cities, programme_versions, programmes"
 )
+
+# Property tests: few examples in the inner loop, more under CI (HYPOTHESIS_PROFILE picks another by name).
+settings.register_profile("dev", max_examples=10)
+settings.register_profile("ci", max_examples=25)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
+
+# Tests that run long (Prefect, the demo, real servers, the browser, processes racing), by node id prefix: `make
+# check` leaves them out (-m "not slow"). A group keeps on one worker, under `--dist loadgroup`, the tests that share
+# something one worker owns: a module-scoped Prefect server, or the browser and the screenshots folder it refills.
+SLOW: dict[str, str | None] = {
+    "tests/cli/test_demo.py": None,
+    "tests/flows/test_flows.py": None,
+    "tests/flows/test_deployment.py": "deployment",
+    "tests/web/test_browser.py": "browser",
+    "tests/cli/test_deliver_processes.py": None,
+    "tests/engine/deadlines/test_sweep_exactly_once.py::test_four_processes": None,
+    "tests/engine/deadlines/test_sweep_exactly_once.py::test_a_sweep_killed_half_way": None,
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow mark, and the xdist group if any, of each test SLOW names."""
+    for item in items:
+        for prefix, group in SLOW.items():
+            if item.nodeid.startswith(prefix):
+                item.add_marker(pytest.mark.slow)
+                if group:
+                    item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _postgres_or_skip() -> str:
@@ -148,3 +179,30 @@ def committed_postgres(postgres_engine: Engine) -> Iterator[Engine]:
     yield postgres_engine
     with postgres_engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def refusals() -> dict[str, str]:
+    """What the test's mail server refuses (address fragment to SMTP answer); a module overrides it to refuse."""
+    return {}
+
+
+@pytest.fixture
+def mailbox(tmp_path: Path, refusals: dict[str, str]) -> Iterator[Mailbox]:
+    """A real SMTP server on a free loopback port, keeping each message as a file under the test's own folder."""
+    box = Mailbox(tmp_path / "mail", refuse=refusals)
+    yield box
+    box.stop()
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """One temporary Prefect API per worker for the flows run in process; heartbeats off (each costs a second)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        yield

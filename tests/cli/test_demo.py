@@ -2,32 +2,47 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections import Counter
+from collections.abc import Callable, Iterator
 from email import message_from_bytes
 from email.policy import default as DEFAULT_POLICY
 from pathlib import Path
 
-JALON = [sys.executable, "-m", "cli"]
-PATIENCE = 600.0  # seconds before the demo is given up on (a bound, never an expectation)
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from engine import database
+
+Play = Callable[..., str]
+SET_BY_DEMO = (
+    "JALON_DATABASE_URL",
+    "JALON_SMTP_HOST",
+    "JALON_SMTP_PORT",
+    "JALON_SMTP_SECURITY",
+    "JALON_MAIL_FROM",
+    "PREFECT_SERVER_ANALYTICS_ENABLED",
+    "PREFECT_LOGGING_LEVEL",
+)
 
 
-def play(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The demo in a process of its own, with its own Prefect home, as `make demo` runs it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "JALON_"))}
-    env |= {"PREFECT_HOME": str(folder / "prefect"), "COLUMNS": "120"}
-    done = subprocess.run(
-        [*JALON, "demo", "--out", str(folder / "demo"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=PATIENCE,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done
+@pytest.fixture
+def play(prefect_api: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Play]:
+    """`jalon demo` through its command line, in this process, on the session's Prefect API (one server for all the
+    flow tests instead of one started by each demo); what it prints. The demo's settings are put back afterwards."""
+    for name in (*SET_BY_DEMO, "PREFECT_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "120")
+
+    def run(folder: Path, *args: str) -> str:
+        done = CliRunner().invoke(app, ["demo", "--out", str(folder / "demo"), *args])
+        assert done.exit_code == 0, f"{done.output}\n{done.exception!r}"
+        database.engine().dispose()
+        return done.stdout
+
+    yield run
+    database.engine.cache_clear()
 
 
 def languages(mail: Path) -> Counter[str]:
@@ -36,10 +51,9 @@ def languages(mail: Path) -> Counter[str]:
     )
 
 
-def test_the_demo_plays_eighteen_months_and_shows_what_happened(tmp_path: Path) -> None:
+def test_the_demo_plays_eighteen_months_and_shows_what_happened(play: Play, tmp_path: Path) -> None:
     """The board, the folder of messages in three languages, the timeline report, and the way into Prefect's UI."""
-    done = play(tmp_path)
-    printed = done.stdout
+    printed = play(tmp_path)
     for month in ("2026-01", "2026-12", "2027-06"):
         assert re.search(rf"^{month}\s+acts", printed, re.MULTILINE), f"no progress line for {month}"
     board = printed[printed.index("┏") : printed.index("┘")]
@@ -60,7 +74,7 @@ def test_the_demo_plays_eighteen_months_and_shows_what_happened(tmp_path: Path) 
     assert "prefect server start" in printed and "http://127.0.0.1:4200" in printed
 
 
-def test_the_same_seed_tells_the_same_story(tmp_path: Path) -> None:
+def test_the_same_seed_tells_the_same_story(play: Play, tmp_path: Path) -> None:
     """Two runs with one seed leave the same messages (names carry reader and Message-ID) and the same board."""
     first, second = play(tmp_path / "a", "--months", "3"), play(tmp_path / "b", "--months", "3")
     names = [sorted(p.name for p in (tmp_path / run / "demo" / "mail").glob("*.eml")) for run in ("a", "b")]
@@ -69,4 +83,4 @@ def test_the_same_seed_tells_the_same_story(tmp_path: Path) -> None:
     def board(out: str) -> str:
         return out[out.index("┏") : out.index("┘")]
 
-    assert board(first.stdout) == board(second.stdout)
+    assert board(first) == board(second)

@@ -1,7 +1,8 @@
 """The flows, run for real under Prefect's test harness: what they report, and what reaches people.
 
-One harness for the whole session (it takes ~20 s to start on two cores); a Jalon database and mail server per
-test, reached by the flows through the environment, as a worker reaches them in production.
+One harness per worker for the whole session, shared with the demo's tests (tests/conftest.py; it takes ~20 s to
+start on two cores); a Jalon database and mail server per test, reached by the flows through the environment, as a
+worker reaches them in production.
 """
 
 from __future__ import annotations
@@ -27,25 +28,7 @@ from models import OutboxMessage
 from models.db import make_engine, make_sessions, upgrade
 from support import EXAMPLES, LEAD_BKO, SECRETARIAT, START, Network, load_examples
 
-
-@pytest.fixture(scope="session", autouse=True)
-def prefect_api() -> Iterator[None]:
-    """Flows run for real against a temporary Prefect API; heartbeats off (each costs a second per run here)."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
-
-    with (
-        prefect_test_harness(server_startup_timeout=120),
-        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-    ):
-        yield
-
-
-@pytest.fixture
-def mailbox(tmp_path: Path) -> Iterator[Mailbox]:
-    box = Mailbox(tmp_path / "mail")
-    yield box
-    box.stop()
+pytestmark = pytest.mark.usefixtures("prefect_api")  # one Prefect API per worker (tests/conftest.py)
 
 
 @pytest.fixture

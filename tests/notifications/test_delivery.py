@@ -24,10 +24,9 @@ from support import LEAD_BKO, MAYOR_BKO, SECRETARIAT, Network
 
 
 @pytest.fixture
-def mailbox(tmp_path: Path) -> Iterator[Mailbox]:
-    box = Mailbox(tmp_path / "mail", refuse={"maire@bamako": "550 5.1.1 No such mailbox", "busy@": "451 Try later"})
-    yield box
-    box.stop()
+def refusals() -> dict[str, str]:
+    """What this module's mail server refuses (the shared `mailbox` fixture reads it)."""
+    return {"maire@bamako": "550 5.1.1 No such mailbox", "busy@": "451 Try later"}
 
 
 def states(network: Network) -> dict[str, int]:

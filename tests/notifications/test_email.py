@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from icalendar import Calendar
@@ -30,10 +28,9 @@ def settings(port: int, **changes: object) -> SmtpSettings:
 
 
 @pytest.fixture
-def mailbox(tmp_path: Path) -> Iterator[Mailbox]:
-    box = Mailbox(tmp_path / "mail", refuse={"unknown@": "550 5.1.1 No such user", "busy@": "451 4.3.0 Try later"})
-    yield box
-    box.stop()
+def refusals() -> dict[str, str]:
+    """What this module's mail server refuses (the shared `mailbox` fixture reads it)."""
+    return {"unknown@": "550 5.1.1 No such user", "busy@": "451 4.3.0 Try later"}
 
 
 def outgoing(code: str, language: str, key: str = "k1", to: Address = KEITA, **event: object) -> Outgoing:

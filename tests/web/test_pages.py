@@ -6,7 +6,6 @@ The same stories run in a real browser in test_browser.py; here every refusal is
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,13 +22,6 @@ from web.app import create_app
 
 SECRET = "a-long-secret-for-web-tests-0123456789"
 SIGNER = Signer(SECRET)
-
-
-@pytest.fixture
-def mailbox(tmp_path: Path) -> Iterator[Mailbox]:
-    box = Mailbox(tmp_path / "mail")
-    yield box
-    box.stop()
 
 
 @pytest.fixture
