@@ -37,6 +37,13 @@ def languages() -> frozenset[str]:
     return frozenset(str(c) for c in Locale("en").languages if isinstance(c, str) and len(c) == 2)
 
 
+@cache
+def countries() -> frozenset[str]:
+    """ISO 3166 alpha-2 codes (Babel's territory list, without regions like '001')."""
+    codes = (c for c in Locale("en").territories if isinstance(c, str))
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in {"ZZ", "EU", "UN", "EZ", "QO"})
+
+
 def _language(v: str) -> str:
     """A language code Babel knows, or ValueError."""
     if v not in languages():

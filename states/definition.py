@@ -50,6 +50,9 @@ class FieldKind(StrEnum):
     PERSON = "person"
     CHOICE = "choice"
     DATE = "date"
+    COUNTRY = "country"  # ISO 3166 alpha-2
+    TIMEZONE = "timezone"  # an IANA zone
+    LANGUAGES = "languages"  # ISO 639-1 codes, separated by ';', ',' or spaces
 
 
 @dataclass(frozen=True)

@@ -110,3 +110,10 @@ def deadline_open(f: Facts) -> str | None:
     if f.deadline_due is None:
         return "The city has no running deadline in this stage to extend."
     return None
+
+
+def some_detail_given(f: Facts) -> str | None:
+    """A change of details changes something."""
+    if f.data is not None and not any(f.data.get(k) for k in ("name", "country", "timezone", "languages")):
+        return "Give at least one detail to change: name, country, time zone or languages."
+    return None

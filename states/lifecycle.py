@@ -129,8 +129,22 @@ TRANSITIONS: Final = (
         guards=(g.onboarding_complete,),
     ),
     _t(
+        "change_details",
+        (*ACTIVE, PAUSED),
+        None,
+        "Change the city's name, country, time zone or languages",
+        {SEC},
+        guards=(g.some_detail_given,),
+        needs=(
+            FieldDef("name", FieldKind.TEXT, "Name", False),
+            FieldDef("country", FieldKind.COUNTRY, "Country (ISO 3166 code)", False),
+            FieldDef("timezone", FieldKind.TIMEZONE, "Time zone (e.g. Africa/Bamako)", False),
+            FieldDef("languages", FieldKind.LANGUAGES, "Languages (e.g. fr;en)", False),
+        ),
+    ),
+    _t(
         "assign_coach",
-        AFTER_ONBOARDING,
+        ACTIVE,
         None,
         "Assign the experimentation coach",
         {SEC},

@@ -118,6 +118,7 @@ DATA: dict[str, dict[str, Any]] = {
     "request_report_changes": {"changes": "Add the spending table"},
     "assign_coach": {"coach": COACH_BEN},
     "extend_deadline": {"days": "5", "reason": "Council meets next month"},
+    "change_details": {"name": "Bamako (district)", "timezone": "Africa/Bamako"},
 }
 for _trigger, _by, _data in JOURNEY:
     DATA.setdefault(_trigger, _data)

@@ -234,6 +234,13 @@ def extend(s: Session, city: City, definition: Definition, days: int) -> Deadlin
     return deadline
 
 
+def replan(s: Session, city: City, definition: Definition) -> None:
+    """The city's calendar changed (a new zone or country): every running deadline's rungs still to come move."""
+    for deadline in open_deadlines(s, city.id):
+        if deadline.frozen_at is None:
+            plan(deadline, city, definition)
+
+
 def close_subject(s: Session, city: City, kind: str, subject: str, at: datetime, outcome: str) -> None:
     """Close the city's open deadline about subject, if there is one."""
     for deadline in open_deadlines(s, city.id):

@@ -8,36 +8,27 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 
-from babel import Locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.deadlines import timers
-from engine.errors import BadInput, Problem
+from engine.errors import BadInput, JalonError, Problem
 from engine.intake.programme import latest_version
 from engine.journey import audit, notify
-from engine.journey.fields import parse_email
+from engine.journey.act import act_for_import
+from engine.journey.fields import language_list, parse_email
 from models import City, Person, Programme, RoleAssignment
 from models.db import writing
-from models.programme import UNSAFE, decoded, languages, timezones
+from models.programme import UNSAFE, countries, decoded, languages, timezones
 from states import CITY_JOURNEY, Role
 from states.definition import CITY_ROLES, GLOBAL_ROLES
 
 MAX_NAME = 200
 MAX_ROWS = 100_000
-MAX_LANGUAGES = 64  # cities.languages holds the codes joined by ','
 CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,15}$")
 NOT_UTF8 = "not UTF-8 text; save the file as UTF-8 CSV"
-
-
-@cache
-def countries() -> frozenset[str]:
-    """ISO 3166 alpha-2 codes (Babel's territory list, without regions like '001')."""
-    codes = (c for c in Locale("en").territories if isinstance(c, str))
-    return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in {"ZZ", "EU", "UN", "EZ", "QO"})
 
 
 @dataclass
@@ -195,19 +186,11 @@ def import_cities(
             timezones().__contains__,
             f"'{row['timezone']}' is not an IANA time zone (e.g. Africa/Bamako)",
         )
-        langs = list(dict.fromkeys(x.strip().lower() for x in re.split(r"[;, ]+", row["languages"]) if x.strip()))
-        if not langs:
-            rows.problem(line, "languages", "is empty; give one or more codes, e.g. fr;en")
-        elif len(",".join(langs)) > MAX_LANGUAGES:
-            rows.problem(line, "languages", f"too many languages ({len(langs)}); give the few the city works in")
-        for lang in langs:
-            rows.check(
-                line,
-                "languages",
-                lang,
-                languages().__contains__,
-                f"'{lang}' is not an ISO 639-1 language code",
-            )
+        try:
+            langs = language_list(row["languages"])
+        except ValueError as exc:
+            rows.problem(line, "languages", str(exc))
+            langs = []
         parsed.append((line, row, langs))
     with sessions.begin() as s:
         writing(s)
@@ -231,8 +214,12 @@ def import_cities(
                 rows.problem(line, "code", f"{code} already belongs to another programme; city codes are unique")
                 continue
             if city is not None:
-                for key, value in fields.items():
-                    setattr(city, key, value)
+                changed = {key: value for key, value in fields.items() if getattr(city, key) != value}
+                if changed:  # through the door: audited, and a new zone or country re-plans the open deadlines
+                    try:
+                        act_for_import(s, code, "change_details", path.name, changed, at)
+                    except JalonError as exc:
+                        rows.problem(line, "code", str(exc))
                 updated += 1
                 continue
             city = City(
@@ -334,12 +321,12 @@ def _coaches(s: Session) -> dict[int, str]:
 
 def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) -> tuple[int, int]:
     """Add or update people and add their roles: (added, updated). Roles are never removed here."""
-    rows = Rows(str(path), ("email", "name"), ("language", "roles"))
+    rows = Rows(str(path), ("email", "name"), ("language", "roles", "timezone"))
     with sessions.begin() as s:
         writing(s)
         cities = {code: id_ for code, id_ in s.execute(select(City.code, City.id))}
         coaches = _coaches(s)
-        parsed: list[tuple[str, str, str | None, list[tuple[Role, int | None]]]] = []
+        parsed: list[tuple[int, str, str, str | None, str | None, list[tuple[Role, int | None]]]] = []
         seen: dict[str, int] = {}
         for line, row in rows.read(path):
             try:
@@ -362,6 +349,9 @@ def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) 
                     languages().__contains__,
                     f"'{language}' is not an ISO 639-1 language code",
                 )
+            zone = row.get("timezone", "") or None  # absent or blank: keep what is known
+            if zone is not None:
+                rows.check(line, "timezone", zone, timezones().__contains__, f"'{zone}' is not an IANA time zone")
             roles = _roles(rows, line, row.get("roles", ""), cities)
             for role, city_id in roles:
                 if role is Role.COACH and city_id is not None:
@@ -369,19 +359,21 @@ def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) 
                     if holder != email:
                         code = next(c for c, i in cities.items() if i == city_id)
                         rows.problem(line, "roles", f"{code} already has a coach ({holder}); one coach per city")
-            parsed.append((email, name, language, roles))
+            parsed.append((line, email, name, language, zone, roles))
         if rows.problems:
             raise BadInput(rows.problems)
         added = updated = 0
-        for email, name, language, roles in parsed:
+        codes = {id_: code for code, id_ in cities.items()}
+        for line, email, name, language, zone, roles in parsed:
             person = s.scalar(select(Person).where(Person.email == email))
             if person is None:
-                person = Person(email=email, name=name, language=language, created_at=at)
+                person = Person(email=email, name=name, language=language, timezone=zone, created_at=at)
                 s.add(person)
                 s.flush()
                 added += 1
             else:
                 person.name, person.language = name, language or person.language
+                person.timezone = zone or person.timezone
                 updated += 1
             held: set[tuple[str, int | None]] = {
                 (role, city_id)
@@ -390,9 +382,19 @@ def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) 
                 )
             }
             for role, city_id in roles:
-                if (role.value, city_id) not in held:
-                    s.add(RoleAssignment(person_id=person.id, role=role.value, city_id=city_id))
-                    held.add((role.value, city_id))
+                if (role.value, city_id) in held:
+                    continue
+                held.add((role.value, city_id))
+                if role is Role.COACH and city_id is not None:  # through the door: audited, the team is told
+                    s.flush()
+                    try:
+                        act_for_import(s, codes[city_id], "assign_coach", path.name, {"coach": email}, at)
+                    except JalonError as exc:
+                        rows.problem(line, "roles", str(exc))
+                    continue
+                s.add(RoleAssignment(person_id=person.id, role=role.value, city_id=city_id))
+        if rows.problems:
+            raise BadInput(rows.problems)  # rolls back what was written above: all or nothing
         s.flush()
         notify.selection_notices(s, at)
     return added, updated

@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.deadlines import timers
 from engine.errors import Conflict, InvalidData, Refused
 from engine.journey import audit, effects, notify
+from engine.journey.effects import Actor
 from engine.journey.facts import gather, roles_elsewhere, roles_of
 from engine.journey.fields import parse_data, to_json
 from engine.lookups import aware, definition_of, find_person, lock_city
 from models import City, Person
 from models.db import writing
+from models.programme import Definition
 from states import CITY_JOURNEY, CITY_MACHINE, Binding, Facts, Role, TransitionDef
 from states.definition import check, join_labels
 
@@ -138,56 +140,90 @@ def act(
         if reason:
             raise Refused(reason, _alternatives(s, row, person, trigger))
         values = parse_data(t, data or {})
-        facts = gather(s, row, definition, person.email, values, trigger)
-        binding = Binding(state=row.state, paused_from=row.paused_from, facts=facts)  # the machine runs the guards
-        if not CITY_MACHINE.fire(binding, trigger):
-            raise Refused(" ".join(binding.refusals), _alternatives(s, row, person, trigger))
-        effects.apply(s, row, trigger, person, values, definition, at)
-        from_state, old_version = row.state, row.version
-        event, message = audit.record(
-            row,
-            at=at,
-            actor_id=person.id,
-            actor=person.email,
-            trigger=trigger,
-            from_state=from_state,
-            to_state=binding.state,
-            definition_version=definition_version,
-            note=note,
-            data=to_json(values),
-            programme=definition.code,
-        )
-        moved = cast(
-            CursorResult[Any],
-            s.execute(
-                update(City)
-                .where(City.id == row.id, City.version == old_version)
-                .values(
-                    state=binding.state,
-                    paused_from=binding.paused_from,
-                    state_since=at if binding.state != from_state else row.state_since,
-                    version=old_version + 1,
-                    last_hash=event.hash,
-                )
-                .execution_options(synchronize_session=False)
-            ),
-        )
-        if moved.rowcount != 1:
-            raise Conflict(f"{row.name} was changed by someone else at the same moment; look again and retry.")
-        timers.follow(s, row, from_state, binding.state, definition, at)
-        notify.after_act(
-            s,
-            row,
-            seq=event.seq,
-            trigger=trigger,
-            actor=person,
-            from_state=from_state,
-            to_state=binding.state,
-            note=note,
-            data=values,
-            definition=definition,
-            at=at,
-            version=old_version + 1,
-        )
-        s.add_all((event, message))  # after the UPDATE: the event and its announcement go out in one flush
+        return _change(s, row, t, definition, definition_version, person, values, note, at)
+
+
+def act_for_import(
+    s: Session, city: str, trigger: str, source: str, data: Mapping[str, Any], at: datetime
+) -> ActResult:
+    """The same door for what an import file says (a city's new details, a coach named in the people file).
+
+    Runs inside the import's own transaction, so the file still lands all or nothing; who ran the import
+    had the terminal, so no role is asked; the machine, guards, audit, timers and messages are act()'s own.
+    """
+    t = CITY_JOURNEY.transition(trigger)
+    row, definition, definition_version = lock_city(s, city)
+    reason = access(t, row.state, t.roles, frozenset)  # the stage must allow it; the role is the terminal's
+    if reason:
+        raise Refused(f"{row.code}: {reason}")
+    actor = Actor(None, f"import:{source}", f"import of {source}")
+    return _change(s, row, t, definition, definition_version, actor, parse_data(t, data), None, aware(at))
+
+
+def _change(
+    s: Session,
+    row: City,
+    t: TransitionDef,
+    definition: Definition,
+    definition_version: str,
+    actor: Actor | Person,
+    values: dict[str, Any],
+    note: str | None,
+    at: datetime,
+) -> ActResult:
+    """Guards, effects, state, audit event, timers and messages of one change, in the caller's transaction."""
+    trigger = t.trigger
+    facts = gather(s, row, definition, actor.email, values, trigger)
+    binding = Binding(state=row.state, paused_from=row.paused_from, facts=facts)  # the machine runs the guards
+    if not CITY_MACHINE.fire(binding, trigger):
+        alternatives = _alternatives(s, row, actor, trigger) if isinstance(actor, Person) else []
+        raise Refused(" ".join(binding.refusals), alternatives)
+    effects.apply(s, row, trigger, actor, values, definition, at)
+    from_state, old_version = row.state, row.version
+    event, message = audit.record(
+        row,
+        at=at,
+        actor_id=actor.id,
+        actor=actor.email,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=binding.state,
+        definition_version=definition_version,
+        note=note,
+        data=to_json(values),
+        programme=definition.code,
+    )
+    moved = cast(
+        CursorResult[Any],
+        s.execute(
+            update(City)
+            .where(City.id == row.id, City.version == old_version)
+            .values(
+                state=binding.state,
+                paused_from=binding.paused_from,
+                state_since=at if binding.state != from_state else row.state_since,
+                version=old_version + 1,
+                last_hash=event.hash,
+            )
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if moved.rowcount != 1:
+        raise Conflict(f"{row.name} was changed by someone else at the same moment; look again and retry.")
+    timers.follow(s, row, from_state, binding.state, definition, at)
+    notify.after_act(
+        s,
+        row,
+        seq=event.seq,
+        trigger=trigger,
+        actor=actor,
+        from_state=from_state,
+        to_state=binding.state,
+        note=note,
+        data=values,
+        definition=definition,
+        at=at,
+        version=old_version + 1,
+    )
+    s.add_all((event, message))  # after the UPDATE: the event and its announcement go out in one flush
     return ActResult(row.code, trigger, from_state, binding.state, old_version + 1, at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,16 @@ from models.money import Money, split
 from models.programme import Definition
 from states import REPORT_MACHINE, TRANCHE_MACHINE, Role
 
+
+@dataclass(frozen=True)
+class Actor:
+    """Who pulls a trigger: a person (a Person row fits), or an import file (no id)."""
+
+    id: int | None
+    email: str
+    name: str
+
+
 REPORT_STEP = {"request_report_changes": "request_changes", "approve_report": "approve"}
 
 
@@ -24,7 +35,7 @@ def apply(
     s: Session,
     city: City,
     trigger: str,
-    actor: Person,
+    actor: Actor | Person,
     data: Mapping[str, Any],
     definition: Definition,
     at: datetime,
@@ -96,11 +107,18 @@ def apply(
             _pay_next(s, city, "experiment", actor, at)
         case "extend_deadline":
             timers.extend(s, city, definition, data["days"])
+        case "change_details":
+            moved = any(key in data and data[key] != getattr(city, key) for key in ("timezone", "country"))
+            for key in ("name", "country", "timezone", "languages"):
+                if key in data:
+                    setattr(city, key, data[key])
+            if moved:  # its working days and 09:00 are somewhere else now
+                timers.replan(s, city, definition)
         case _:
             pass  # confirm, decline, contract sent, pause, resume, withdraw...: the audit event says it all
 
 
-def _grant(s: Session, city: City, purpose: str, money: Money, actor: Person, at: datetime) -> Grant:
+def _grant(s: Session, city: City, purpose: str, money: Money, actor: Actor | Person, at: datetime) -> Grant:
     """A new grant row, flushed so its tranches can point at it."""
     grant = Grant(
         city_id=city.id,
@@ -144,7 +162,7 @@ def _tranches(
         )
 
 
-def _pay_next(s: Session, city: City, purpose: str, actor: Person, at: datetime) -> None:
+def _pay_next(s: Session, city: City, purpose: str, actor: Actor | Person, at: datetime) -> None:
     """Pay the first eligible tranche in full; the database refuses paid above awarded."""
     row = s.execute(
         select(Tranche, Grant)

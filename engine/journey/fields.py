@@ -10,6 +10,7 @@ from typing import Any
 
 from engine.errors import InvalidData
 from models.money import Money, MoneyError, check_currency, parse_amount
+from models.programme import countries, languages, timezones
 from states import FieldDef, FieldKind, TransitionDef
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
@@ -22,6 +23,19 @@ def parse_email(raw: str) -> str:
     if len(value) > 254 or not EMAIL.match(value):
         raise ValueError(f"'{raw}' is not an email address")
     return value
+
+
+def language_list(text: str) -> list[str]:
+    """'fr; en' as ['fr', 'en']: known ISO 639-1 codes, each once, in the order given; ValueError otherwise."""
+    codes = list(dict.fromkeys(x.strip().lower() for x in re.split(r"[;, ]+", text) if x.strip()))
+    if not codes:
+        raise ValueError("is empty; give one or more codes, e.g. fr;en")
+    for code in codes:
+        if code not in languages():
+            raise ValueError(f"'{code}' is not an ISO 639-1 language code")
+    if len(",".join(codes)) > 64:
+        raise ValueError(f"too many languages ({len(codes)}); give the few the city works in")
+    return codes
 
 
 def _parse(f: FieldDef, raw: object) -> object:
@@ -42,6 +56,16 @@ def _parse(f: FieldDef, raw: object) -> object:
         return parse_email(text)
     if kind is FieldKind.DATE:
         return raw if isinstance(raw, date) else date.fromisoformat(text)
+    if kind is FieldKind.COUNTRY:
+        if text.upper() not in countries():
+            raise ValueError(f"'{text}' is not an ISO 3166 country code (e.g. ML, FR)")
+        return text.upper()
+    if kind is FieldKind.TIMEZONE:
+        if text not in timezones():
+            raise ValueError(f"'{text}' is not an IANA time zone (e.g. Africa/Bamako)")
+        return text
+    if kind is FieldKind.LANGUAGES:
+        return ",".join(language_list(text))
     if not text:
         raise ValueError("must not be empty")
     if len(text) > f.max_length:

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from engine.journey.effects import Actor
 from engine.journey.facts import experiment_tranches, pending_plan
 from models import City, Deadline, Grant, OutboxMessage, Person, Report, Tranche
 from models.money import Money
@@ -171,7 +172,7 @@ def after_act(
     *,
     seq: int,
     trigger: str,
-    actor: Person,
+    actor: Actor | Person,
     from_state: str,
     to_state: str,
     note: str | None,

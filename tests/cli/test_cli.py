@@ -51,17 +51,18 @@ def test_loading_twice_says_unchanged(db: dict[str, str]) -> None:
 def test_an_act_moves_the_city_and_shows_in_status_and_history(db: dict[str, str]) -> None:
     run = jalon(db, "act", "KGL", "confirm", "--by", "aline.uwase@kigali.example.org", "--note", "Mayor agrees")
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "KGL: confirm done (selected → confirmed), version 2."
+    assert run.stdout.strip() == "KGL: confirm done (selected → confirmed), version 3."
     board = json.loads(jalon(db, "status", "--json").stdout)
     assert {"city": "KGL", "state": "confirmed"}.items() <= next(r for r in board if r["city"] == "KGL").items()
     assert len(board) == 12
     trail = json.loads(jalon(db, "history", "KGL", "--json").stdout)
     assert [(e["trigger"], e["from"], e["to"], e["by"]) for e in trail] == [
         ("join", "", "selected", "import:cities.csv"),
+        ("assign_coach", "selected", "selected", "import:people.csv"),  # the coach named in the people file
         ("confirm", "selected", "confirmed", "aline.uwase@kigali.example.org"),
     ]
-    assert trail[1]["note"] == "Mayor agrees"
-    assert trail[1]["at"].endswith("+00:00")
+    assert trail[2]["note"] == "Mayor agrees"
+    assert trail[2]["at"].endswith("+00:00")
 
 
 def test_can_as_json_has_the_documented_shape(db: dict[str, str]) -> None:
@@ -72,6 +73,8 @@ def test_can_as_json_has_the_documented_shape(db: dict[str, str]) -> None:
     assert allowed == {
         "confirm": [],
         "decline": ["reason"],
+        "change_details": ["name?", "country?", "timezone?", "languages?"],
+        "assign_coach": ["coach"],
         "extend_deadline": ["days", "reason"],
         "pause": ["reason"],
         "withdraw": ["reason"],

@@ -63,8 +63,17 @@ def test_a_refusal_lists_what_the_person_may_do_instead(network: Network) -> Non
     with pytest.raises(Refused) as refused:
         network.act("BKO", "send_contract", SECRETARIAT)
     assert refused.value.reason == "'send_contract' is not possible while the city is selected."
-    assert refused.value.alternatives == ("confirm", "decline", "extend_deadline", "pause", "withdraw")
-    assert str(refused.value).endswith("You may instead: confirm, decline, extend_deadline, pause, withdraw.")
+    assert refused.value.alternatives == (
+        "confirm",
+        "decline",
+        "change_details",
+        "extend_deadline",
+        "pause",
+        "withdraw",
+    )
+    assert str(refused.value).endswith(
+        "You may instead: confirm, decline, change_details, assign_coach, extend_deadline, pause, withdraw."
+    )
 
 
 def test_onboarding_cannot_close_before_every_objective_is_met(network: Network) -> None:
@@ -153,7 +162,7 @@ def test_tampering_is_detected_by_the_hash_chain(network: Network) -> None:
             conn.execute(text("DROP TRIGGER audit_events_no_update"))
         s.execute(update(AuditEvent).where(AuditEvent.trigger == "confirm").values(actor="someone@else.org"))
         findings = [str(f) for f in verify(s)]
-    assert findings == ["BKO event 2: was changed after it was written"]
+    assert findings == ["BKO event 3: was changed after it was written"]  # 1 joined, 2 its coach, 3 confirmed
 
 
 def test_replay_reproduces_every_city_including_pause_and_resume(network: Network) -> None:
@@ -190,7 +199,7 @@ def test_a_stale_version_is_a_conflict_and_writes_nothing(network: Network) -> N
 def test_each_act_writes_one_event_for_the_outbox_after_commit(network: Network) -> None:
     network.act("BKO", "confirm", LEAD_BKO)
     with network.sessions() as s:
-        events = s.execute(select(OutboxMessage.kind, OutboxMessage.payload).where(OutboxMessage.key == "event:BKO:2"))
+        events = s.execute(select(OutboxMessage.kind, OutboxMessage.payload).where(OutboxMessage.key == "event:BKO:3"))
         kind, payload = events.one()
     assert kind == "jalon.city.confirm"
     assert payload["from"] == "selected" and payload["to"] == "confirmed" and payload["actor"] == LEAD_BKO

@@ -16,7 +16,7 @@ def test_a_city_walks_the_whole_journey(network: Network) -> None:
     assert board["BKO"].state == "completed"
     assert board["NIM"].state == "selected"
     trail = history(network.sessions, "BKO")
-    assert [e.trigger for e in trail] == ["join"] + [t for t, _, _ in JOURNEY]
+    assert [e.trigger for e in trail] == ["join", "assign_coach"] + [t for t, _, _ in JOURNEY]  # coach: people file
     with network.sessions() as s:
         grants = {g.purpose: (g.amount_minor, g.paid_minor, g.currency) for g in s.scalars(select(Grant))}
         assert grants == {"advance": (1_000_000, 1_000_000, "EUR"), "experiment": (4_000_000, 4_000_000, "EUR")}

@@ -37,6 +37,7 @@ HOLDER = {
 READY_AT = {
     "decline": "confirm",
     "extend_deadline": "confirm",
+    "change_details": "confirm",
     "pause": "confirm",
     "withdraw": "confirm",
     "resume": "confirm",
