@@ -48,11 +48,14 @@ def zone_of(reader_zone: str | None, role: str, city_zone: str | None, programme
     return city_zone if city_zone and reads_in_city(role) else programme_zone
 
 
-def readers(s: Session, city_ids: Iterable[int], roles: Iterable[str]) -> dict[tuple[int, str], list[Reader]]:
-    """Everyone holding each role for each city (network-wide roles count for every city), in one query."""
+def readers(s: Session, city_ids: Iterable[int], roles: Iterable[str]) -> dict[tuple[int | None, str], list[Reader]]:
+    """Everyone holding each role for each city, in one query: the one place roles become readers.
+
+    Network-wide holders (secretariat, finance) are listed under each city and under None.
+    """
     wanted, ids = set(roles), set(city_ids)
-    found: dict[tuple[int, str], list[Reader]] = defaultdict(list)
-    if not wanted or not ids:
+    found: dict[tuple[int | None, str], list[Reader]] = defaultdict(list)
+    if not wanted:
         return found
     rows = s.execute(
         select(RoleAssignment.city_id, RoleAssignment.role, Person.id, Person.email, Person.timezone)
@@ -64,12 +67,12 @@ def readers(s: Session, city_ids: Iterable[int], roles: Iterable[str]) -> dict[t
         .order_by(Person.id)
     )
     for city_id, role, person_id, email, zone in rows:
-        for target in ids if city_id is None else (city_id,):
+        for target in (None, *ids) if city_id is None else (city_id,):
             found[(target, role)].append(Reader(person_id, email, role, zone))
     return found
 
 
-def holders(s: Session, city_id: int, roles: Iterable[str]) -> list[int]:
-    """The people holding any of these roles for one city (or network-wide), each once, in a stable order."""
-    found = readers(s, (city_id,), roles)
+def holders(s: Session, city_ids: Iterable[int], roles: Iterable[str]) -> list[int]:
+    """The people holding any of these roles for these cities (or network-wide), each once, in a stable order."""
+    found = readers(s, city_ids, roles)
     return sorted({r.person_id for group in found.values() for r in group})

@@ -224,7 +224,7 @@ def _message(
     return email_row(f"rung:{rung.id}:{person_id}", kind, city_id, person_id, payload, at)
 
 
-def _audience(people: dict[tuple[int, str], list[Reader]], city_id: int, audience: str) -> list[Reader]:
+def _audience(people: dict[tuple[int | None, str], list[Reader]], city_id: int, audience: str) -> list[Reader]:
     """The readers of a ladder's audience for one city, each once, by email."""
     found = {r.person_id: r for role in AUDIENCE_ROLES[audience] for r in people.get((city_id, role), [])}
     return sorted(found.values(), key=lambda r: r.email)

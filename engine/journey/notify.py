@@ -185,7 +185,7 @@ def after_act(
     codes = ON_TRIGGER.get(trigger, ())
     if not codes:
         return
-    people = {code: holders(s, city.id, KINDS[code].audiences) for code in codes}
+    people = {code: holders(s, (city.id,), KINDS[code].audiences) for code in codes}
     payload = {
         "trigger": trigger,
         "actor": actor.name,
@@ -211,7 +211,7 @@ def selection_notices(s: Session, at: datetime) -> int:
     """
     written = 0
     for city in s.scalars(select(City).where(City.state == "selected").order_by(City.id)):
-        people = {code: holders(s, city.id, KINDS[code].audiences) for code in JOINED}
+        people = {code: holders(s, (city.id,), KINDS[code].audiences) for code in JOINED}
         payload = {
             "trigger": "join",
             "actor": "",

@@ -13,13 +13,15 @@ from engine.deadlines.timers import ALARM
 from engine.journey.notify import email_row, queue_new
 from engine.lookups import aware
 from engine.views.queries import deadlines
-from models import AuditEvent, City, Deadline, OutboxMessage, Person, Programme, RoleAssignment, Rung
+from models import AuditEvent, City, Deadline, OutboxMessage, Person, Programme, Rung
 from models.db import writing
-from states import CITY_JOURNEY
+from notifications.readers import holders
+from states import CITY_JOURNEY, Role
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
 WEEK = timedelta(days=7)
 TIMED = ("stage", "report")
+EVERYONE = tuple(role.value for role in Role)  # the bulletin's readers: anyone holding any role
 
 
 def _week(at: datetime) -> str:
@@ -42,13 +44,7 @@ def weekly_digest(sessions: sessionmaker[Session], at: datetime) -> int:
     written = 0
     with sessions.begin() as s:
         writing(s)
-        people = list(
-            s.scalars(
-                select(RoleAssignment.person_id)
-                .where(RoleAssignment.role == "secretariat", RoleAssignment.city_id.is_(None))
-                .order_by(RoleAssignment.person_id)
-            )
-        )
+        people = holders(s, (), ("secretariat",))
         for programme in s.scalars(select(Programme).order_by(Programme.code)):
             cities = {c.code: c for c in s.scalars(select(City).where(City.programme_id == programme.id))}
             by_stage = Counter(c.state for c in cities.values())
@@ -122,15 +118,7 @@ def network_bulletin(sessions: sessionmaker[Session], at: datetime, *, weeks: in
                 .where(AuditEvent.to_state != AuditEvent.from_state)
                 .order_by(AuditEvent.at, City.name)
             ).all()
-            people = list(
-                dict.fromkeys(
-                    s.scalars(
-                        select(RoleAssignment.person_id)
-                        .where((RoleAssignment.city_id.in_(ids)) | RoleAssignment.city_id.is_(None))
-                        .order_by(RoleAssignment.person_id)
-                    )
-                )
-            )
+            people = holders(s, s.scalars(ids), EVERYONE)
             payload = {
                 "programme": programme.code,
                 "upcoming": [[u.name, u.subject, u.due_on.isoformat()] for u in upcoming],

@@ -67,6 +67,7 @@ def test_a_refusal_lists_what_the_person_may_do_instead(network: Network) -> Non
         "confirm",
         "decline",
         "change_details",
+        "assign_coach",
         "extend_deadline",
         "pause",
         "withdraw",
