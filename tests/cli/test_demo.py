@@ -28,9 +28,14 @@ SET_BY_DEMO = (
 
 
 @pytest.fixture
-def play(prefect_api: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Play]:
-    """`jalon demo` through its command line, in this process, on the session's Prefect API (one server for all the
-    flow tests instead of one started by each demo); what it prints. The demo's settings are put back afterwards."""
+def play(monkeypatch: pytest.MonkeyPatch) -> Iterator[Play]:
+    """`jalon demo` through its command line, in this process, on a temporary Prefect API of the test's own (one
+    server for the test, not one per run); what it prints. The demo's settings are put back afterwards.
+
+    Not the session's API of the flow tests: event ids are the cities' trail positions (event:BKO:3), so a demo's
+    events on that API would stand in for theirs."""
+    from prefect.testing.utilities import prefect_test_harness
+
     for name in (*SET_BY_DEMO, "PREFECT_API_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "120")
@@ -41,7 +46,8 @@ def play(prefect_api: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Play]:
         database.engine().dispose()
         return done.stdout
 
-    yield run
+    with prefect_test_harness(server_startup_timeout=120):
+        yield run
     database.engine.cache_clear()
 
 

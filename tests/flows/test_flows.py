@@ -1,8 +1,8 @@
 """The flows, run for real under Prefect's test harness: what they report, and what reaches people.
 
-One harness per worker for the whole session, shared with the demo's tests (tests/conftest.py; it takes ~20 s to
-start on two cores); a Jalon database and mail server per test, reached by the flows through the environment, as a
-worker reaches them in production.
+One harness per worker for the whole session (tests/conftest.py; it takes ~10-20 s to start on two cores); a Jalon
+database and mail server per test, reached by the flows through the environment, as a worker reaches them in
+production.
 """
 
 from __future__ import annotations
