@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -44,15 +45,28 @@ SLOW: dict[str, str | None] = {
 }
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow mark, and the xdist group if any, of each test SLOW names."""
-    for item in items:
-        for prefix, group in SLOW.items():
-            if item.nodeid.startswith(prefix):
-                item.add_marker(pytest.mark.slow)
-                if group:
-                    item.add_marker(pytest.mark.xdist_group(group))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` done here: xdist 3.8 groups by renaming node ids, which pytest 9 ignores (its loadgroup
+    spreads a group over the workers), so a scheduler keeps each group of SLOW on one worker, every other test alone."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class Groups(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return next((g for prefix, g in SLOW.items() if g and nodeid.startswith(prefix)), nodeid)
+
+    return Groups(config, log)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """The slow mark, and the xdist group if any, of each test SLOW names (as each is collected: before -m selects
+    and before xdist's workers read the groups)."""
+    for prefix, group in SLOW.items():
+        if item.nodeid.startswith(prefix):
+            item.add_marker(pytest.mark.slow)
+            if group:
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _postgres_or_skip() -> str:
