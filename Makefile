@@ -27,12 +27,12 @@ demo: $(STAMP)
 tour: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/walkthrough.sh
 
-## Lint, types, and every test (SQLite and PostgreSQL, the browser, Prefect), in parallel.
+## Lint, types, and every test (SQLite and PostgreSQL, the browser, Prefect), in parallel: ~4 min on two cores.
 test: $(STAMP) lint
 	mkdir -p "$(PREFECT_HOME)"
 	$(PYTEST)
 
-## The inner loop: lint, types, and every test not marked slow.
+## The inner loop: lint, types, and every test not marked slow: ~1.5 min on two cores.
 check: $(STAMP) lint
 	mkdir -p "$(PREFECT_HOME)"
 	$(PYTEST) -m "not slow"
