@@ -47,6 +47,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/deliver.py
 	$(BIN)/python bench/board.py
+	$(BIN)/python bench/cli_start.py
+	$(BIN)/python bench/flow_run.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
