@@ -19,6 +19,10 @@ class MoneyError(ValueError):
     """A money value a person typed that cannot be right."""
 
 
+LARGEST_MINOR = 2**63 - 1
+"""Minor units are stored as a signed 64-bit integer (PostgreSQL bigint): no amount may need more."""
+
+
 def check_currency(code: str) -> str:
     """The upper-cased code, or a MoneyError naming what is wrong."""
     code = code.strip().upper()
@@ -31,6 +35,8 @@ def parse_amount(text: str | Decimal | int) -> Decimal:
     """A Decimal from what a person typed; floats are refused on purpose."""
     if isinstance(text, float):
         raise MoneyError("amounts must not be floats")
+    if len(str(text).strip()) > 40:
+        raise MoneyError(f"'{str(text).strip()[:20]}…' is too long for an amount ({len(str(text).strip())} characters)")
     if "e" in str(text).lower():
         raise MoneyError(f"'{text}' is not a plain number; write it out in digits")
     try:
@@ -57,6 +63,9 @@ class Money:
         if value <= 0:
             raise MoneyError(f"the amount must be positive, not {value}")
         places = get_currency_precision(code)
+        if value.scaleb(places) > LARGEST_MINOR:
+            largest = Decimal(LARGEST_MINOR).scaleb(-places)
+            raise MoneyError(f"{value} {code} is more than Jalon can hold (at most {largest:,} {code})")
         if value != value.quantize(Decimal(1).scaleb(-places)):
             raise MoneyError(f"{code} amounts have at most {places} decimal places, not {value}")
         return cls(value, code)

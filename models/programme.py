@@ -20,7 +20,14 @@ from models.money import Money, MoneyError, check_currency
 WORK_STARTS = time(9, 0)
 """When reminders arrive, in the reader's local time, unless the programme says otherwise."""
 
-UNSAFE = re.compile(r"[<>\x00-\x1f\x7f]")
+# Characters a person never means to type and that change what a reader sees: C0 and C1 controls (escape codes),
+# bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069: text shown in another order than stored),
+# and lone surrogates (what Python makes of bytes that are not UTF-8). Right-to-left letters themselves are fine.
+HIDDEN_CHARACTERS = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+HIDDEN = re.compile(f"[{HIDDEN_CHARACTERS}]")
+"""Hidden characters in free text (tab and newline aside: multi-line fields allow them)."""
+UNSAFE = re.compile(rf"[<>\t\n{HIDDEN_CHARACTERS}]")
+"""What one-line names, titles and labels from files refuse: markup, line breaks and every hidden character."""
 
 
 class At(ValueError):

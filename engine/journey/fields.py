@@ -10,17 +10,20 @@ from typing import Any
 
 from engine.errors import InvalidData
 from models.money import Money, MoneyError, check_currency, parse_amount
-from models.programme import countries, languages, timezones
+from models.programme import HIDDEN, countries, languages, timezones
 from states import FieldDef, FieldKind, TransitionDef
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab and newline aside
+NOTE_LENGTH = 4000
+"""A note is kept in the history and quoted in emails: as long as a free-text field, no longer."""
+LARGEST_DAYS = 366
+"""Business days one extension may add: more than a year is a new journey, and dates must stay valid."""
 
 
 def parse_email(raw: str) -> str:
     """A lower-cased address, or ValueError with the reason."""
     value = raw.strip().lower()
-    if len(value) > 254 or not EMAIL.match(value):
+    if len(value) > 254 or not EMAIL.match(value) or HIDDEN.search(value):
         raise ValueError(f"'{raw}' is not an email address")
     return value
 
@@ -45,12 +48,16 @@ def _parse(f: FieldDef, raw: object) -> object:
         if isinstance(raw, float):
             raise ValueError("amounts must be given as text or Decimal, never float")
         return parse_amount(str(raw))
-    text = str(raw).strip()
+    if not isinstance(raw, (str, int, Decimal, date)):
+        raise ValueError("must be typed text, not a file or a list")
+    text = str(raw).strip().replace("\r\n", "\n")
     if kind is FieldKind.CURRENCY:
         return check_currency(text)
     if kind is FieldKind.INTEGER:
         if not re.fullmatch(r"\d{1,6}", text) or int(text) == 0:
-            raise ValueError(f"'{text}' is not a positive whole number")
+            raise ValueError(f"'{text[:20]}' is not a positive whole number")
+        if f.name == "days" and int(text) > LARGEST_DAYS:
+            raise ValueError(f"{text} business days is too many; at most {LARGEST_DAYS} at a time")
         return int(text)
     if kind is FieldKind.PERSON:
         return parse_email(text)
@@ -70,9 +77,31 @@ def _parse(f: FieldDef, raw: object) -> object:
         raise ValueError("must not be empty")
     if len(text) > f.max_length:
         raise ValueError(f"is {len(text)} characters long; at most {f.max_length}")
-    if CONTROL.search(text) or (not f.multiline and ("\n" in text or "\t" in text)):
-        raise ValueError("must be plain text on one line" if not f.multiline else "holds control characters")
+    if not f.multiline and ("\n" in text or "\t" in text):
+        raise ValueError("must be plain text on one line")
+    if HIDDEN.search(text):
+        raise ValueError(hidden_reason(text))
     return text
+
+
+def hidden_reason(text: str) -> str:
+    """Why text holding a hidden character is refused, naming the first one as U+XXXX."""
+    found = HIDDEN.search(text)
+    code = f"U+{ord(found.group()):04X}" if found else "?"
+    return (
+        f"holds a hidden control character ({code}: a terminal escape, a bidi override or bytes that are not UTF-8); "
+        "type plain text"
+    )
+
+
+def parse_note(note: str | None) -> str | None:
+    """A note as kept in the history (trimmed, None when blank), or InvalidData saying what is wrong."""
+    text = (note or "").strip().replace("\r\n", "\n")
+    if len(text) > NOTE_LENGTH:
+        raise InvalidData(f"The note is {len(text)} characters long; at most {NOTE_LENGTH}.")
+    if HIDDEN.search(text):
+        raise InvalidData(f"The note {hidden_reason(text)}.")
+    return text or None
 
 
 def parse_data(transition: TransitionDef, data: Mapping[str, Any]) -> dict[str, object]:
