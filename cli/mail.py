@@ -23,14 +23,26 @@ def deliver(
     channel = email_channel()
     report = run(sessions(), clock(at), channel, batch=batch)
     if as_json:
-        emit({"at": report.at, "down": report.down, "waiting": report.waiting, "messages": report.messages})
+        emit(
+            {
+                "at": report.at,
+                "down": report.down,
+                "lost": report.lost,
+                "waiting": report.waiting,
+                "messages": report.messages,
+            }
+        )
     else:
         for m in report.messages:
             out.print(f"{m.outcome:<6} {m.kind} to {m.to}: {m.answer}")
         out.print(
             f"Sent {report.count('sent')}, to retry {report.count('retry')}, failed {report.count('failed')}"
-            + (f"; {report.waiting} wait for the mail server." if report.down else ".")
+            + (f"; {report.waiting} wait for the mail server." if report.down else "")
+            + (f"; {report.waiting} wait for the database." if report.lost else "")
+            + ("." if not (report.down or report.lost) else "")
         )
+    if report.lost:
+        fail(f"The database connection was lost mid-run ({report.lost}); nothing failed for it: run deliver again.", 1)
     if report.down:
         fail(f"The mail server at {channel.settings.shown()} cannot be reached ({report.down}).", 1)
 

@@ -85,6 +85,13 @@ class Retry:
 
 
 @dataclass(frozen=True)
+class Dropped(Retry):
+    """The connection went while this message was in flight (no answer, or one too late): retried later like a
+    4xx, attempt counted, and the channel reconnects for the rest. The server may have kept it: a repeat carries
+    the same Message-ID."""
+
+
+@dataclass(frozen=True)
 class Failed:
     """A permanent failure (5xx, a bad address): the weekly digest lists it for a person to fix."""
 

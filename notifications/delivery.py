@@ -1,14 +1,18 @@
 """Delivery: outbox rows claimed, said in each reader's language, sent, and their fate recorded, exactly once.
 
-A row is claimed for a lease (state 'sending'); each message is marked sent in its own commit the moment the
-server takes it. A process killed between the server's answer and that commit leaves one row to go again
-after the lease, with the same Message-ID: at most the message in flight repeats, nothing is lost.
+A row is claimed for a lease (state 'sending'); each message is marked sent in its own commit, one UPDATE, the
+moment the server takes it. A process killed between the server's answer and that commit leaves one row to go
+again, with the same Message-ID: at most the message in flight repeats, nothing is lost. Leases, sent_at and
+failed_at are on the wall clock; the caller's `at` only says what is due.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import uuid
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,6 +20,7 @@ from typing import Any, cast
 
 from jinja2 import TemplateError
 from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import OutboxMessage, Person
@@ -25,6 +30,7 @@ from notifications.channels import (
     Address,
     Channel,
     ChannelDown,
+    Dropped,
     HeaderRefused,
     Outcome,
     Outgoing,
@@ -39,6 +45,8 @@ LEASE = timedelta(minutes=10)
 BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720, 1440))
 MAX_ATTEMPTS = len(BACKOFF)
 ERRORS = (TemplateError, ValueError, KeyError, HeaderRefused)  # a message that cannot be written, said as such
+LOST = (DBAPIError, PendingRollbackError)  # our own database went away: no message's fault, none is failed for it
+HOST = f"{zlib.crc32(socket.gethostname().encode()):08x}"  # a claim names its machine and process (see _dead)
 
 
 @dataclass(frozen=True)
@@ -55,12 +63,13 @@ class Delivered:
 
 @dataclass
 class DeliveryReport:
-    """One delivery run: each message's fate, and whether the channel could be reached at all."""
+    """One delivery run: each message's fate, and whether the channel and the database could be reached."""
 
     at: datetime
     messages: list[Delivered] = field(default_factory=list)
     down: str | None = None
-    waiting: int = 0  # rows put back because the channel was down
+    waiting: int = 0  # rows put back because the channel (or the database) went away
+    lost: str | None = None  # the database connection failed: the run stopped, its claimed rows wait
 
     def count(self, outcome: str) -> int:
         """How many messages ended this way."""
@@ -72,20 +81,42 @@ def backoff(attempts: int) -> timedelta:
     return BACKOFF[min(max(attempts, 1), MAX_ATTEMPTS) - 1]
 
 
+NEVER = datetime.min.replace(tzinfo=UTC)
 DOWN_RETRY = timedelta(minutes=1)  # a server that cannot be reached costs a message nothing: try again soon
+
+
+def _token() -> str:
+    """32 hex digits: this machine, this process, then chance (so a run on this machine can tell a dead one)."""
+    return f"{HOST}{os.getpid():08x}{uuid.uuid4().hex[:16]}"
 
 
 @dataclass
 class Run:
-    """One delivery run: its claim token, and its clock, which moves on as the run does (leases stay honest)."""
+    """One delivery run: its claim token, the caller's clock (what is due) and the wall clock (leases, records)."""
 
     at: datetime
-    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    token: str = field(default_factory=_token)
     started: float = field(default_factory=time.monotonic)
+    held: list[str] = field(default_factory=list)  # keys claimed and not yet recorded, in sending order
+    sure_until: datetime = NEVER  # no other run can take our rows before this
 
-    def now(self) -> datetime:
-        """The explicit start moment plus the time this run has taken so far."""
+    def due(self) -> datetime:
+        """The caller's clock moved on by the time this run has taken: what falls due, when a retry will."""
         return self.at + timedelta(seconds=time.monotonic() - self.started)
+
+    @staticmethod
+    def now() -> datetime:
+        """The wall clock, the one every run shares: leases are judged on it, sends and failures dated by it."""
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A claimed row, said and addressed, with the attempt this send is."""
+
+    message: Outgoing
+    kind: Kind
+    attempts: int
 
 
 def deliver(
@@ -100,25 +131,49 @@ def deliver(
     """Send every message due at `at`; safe to run from several processes at once (claims skip each other).
 
     Each row is claimed under this run's token; a late answer from a run whose lease ran out (another
-    run took the row over) changes nothing. Whatever goes wrong mid-batch, the rows not yet sent go back.
+    run took the row over) changes nothing. Whatever goes wrong mid-batch, the rows not yet sent go back;
+    if our database goes away, the run stops and says so, and no message is failed for it.
     """
     report = DeliveryReport(at.astimezone(UTC))
     run = Run(report.at)
-    while True:
-        claimed = _claim(sessions, run, batch, lease, channel.name)
-        if not claimed:
-            return report
-        ready = _prepare(sessions, run, claimed, channel, report, links)
-        left = [message.key for message, _ in ready]
-        try:
+    try:
+        while True:
+            claimed = _claim(sessions, run, batch, lease, channel.name)
+            if not claimed:
+                return report
+            ready = _prepare(sessions, run, claimed, channel, report, links)
+            _send(sessions, run, channel, ready, report)
+            if report.down or len(claimed) < batch:
+                return report
+    except LOST as exc:
+        report.lost = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        try:  # a fresh connection often works (ours alone was cut): put the rows back now, at no attempt's cost
+            report.waiting = _release(sessions, run, run.held, "the delivery run lost its database connection")
+        except LOST:
+            report.waiting = len(run.held)  # still away: the rows stay claimed until the lease, then go again
+        return report
+    finally:
+        if run.held and report.down is None and report.lost is None:  # a bug or an interrupt: put the rest back
+            _release(sessions, run, run.held, "the delivery run stopped before sending it")
+
+
+def _send(
+    sessions: sessionmaker[Session], run: Run, channel: Channel, ready: list[Ready], report: DeliveryReport
+) -> None:
+    """One connection for the batch; a new one after a message the server dropped; the rest back if it is down."""
+    i = 0
+    try:
+        while i < len(ready):
             with channel.connect() as sender:
-                mine = True  # just claimed; afterwards each record also asks about the next row, in its commit
-                for i, (message, kind) in enumerate(ready):
-                    if not mine and not _still_mine(sessions, run, message.key):  # stalled past the lease
+                while i < len(ready):
+                    item = ready[i]
+                    i += 1
+                    message = item.message
+                    if run.now() >= run.sure_until and not _still_mine(sessions, run, message.key):
+                        run.held.remove(message.key)  # stalled past the lease: another run owns it now
                         report.messages.append(
-                            Delivered(message.key, kind.code, message.to.email, "taken over", "", "")
+                            Delivered(message.key, item.kind.code, message.to.email, "taken over", "", "")
                         )
-                        left.pop(0)
                         continue
                     try:
                         outcome: Outcome = sender.send(message)
@@ -126,26 +181,50 @@ def deliver(
                         raise
                     except Exception as exc:  # one message's fault must not hold back the batch
                         outcome = Retry(f"{type(exc).__name__}: {exc}")
-                    following = ready[i + 1][0].key if i + 1 < len(ready) else None
-                    mine = _record(sessions, run, report, message, kind, outcome, following)
-                    left.pop(0)
-        except ChannelDown as exc:
-            report.down = str(exc)
-            report.waiting = _release(sessions, run, left, str(exc))
-            return report
-        finally:
-            if left and report.down is None:
-                _release(sessions, run, left, "the delivery run stopped before sending it")
-        if len(claimed) < batch:
-            return report
+                    _record(sessions, run, report, item, outcome)
+                    if isinstance(outcome, Dropped):
+                        break  # the connection went with that message: a new one for the rest
+    except ChannelDown as exc:
+        report.down = str(exc)
+        report.waiting = _release(sessions, run, run.held, str(exc))
+
+
+def _dead(sessions: sessionmaker[Session], channel: str, now: datetime) -> list[str]:
+    """Live-leased claims of runs on this machine whose process is gone (killed): no need to wait out their lease."""
+    with sessions() as s:
+        tokens = s.scalars(
+            select(OutboxMessage.claimed_by)
+            .distinct()
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.state == "sending",
+                OutboxMessage.claimed_until > now,
+                OutboxMessage.claimed_by.startswith(HOST),
+            )
+        )
+        return [t for t in tokens if t and len(t) == 32 and not _alive(int(t[8:16], 16))]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: alive
+    return True
 
 
 def _claim(sessions: sessionmaker[Session], run: Run, batch: int, lease: timedelta, channel: str) -> list[int]:
-    """Due rows, and rows whose sender died past its lease, marked 'sending' under this run's token."""
+    """Due rows, and rows whose sender died (past its lease, or its process gone), marked 'sending' for this run."""
     now = run.now()
+    gone = _dead(sessions, channel, now)
     with sessions.begin() as s:
         writing(s)
-        died = and_(OutboxMessage.state == "sending", OutboxMessage.claimed_until <= now)
+        died = and_(
+            OutboxMessage.state == "sending",
+            or_(OutboxMessage.claimed_until <= now, OutboxMessage.claimed_by.in_(gone)),
+        )
         # a row whose senders keep dying while it is in flight stops being retried, with the reason
         s.execute(
             update(OutboxMessage)
@@ -182,6 +261,7 @@ def _claim(sessions: sessionmaker[Session], run: Run, batch: int, lease: timedel
                 )
                 .execution_options(synchronize_session=False)
             )
+    run.sure_until = now + lease / 2  # past half the lease, ask before each send whether the row is still ours
     return ids
 
 
@@ -192,11 +272,12 @@ def _prepare(
     channel: Channel,
     report: DeliveryReport,
     links: Links | None,
-) -> list[tuple[Outgoing, Kind]]:
+) -> list[Ready]:
     """Each claimed row said in its reader's language; a row that cannot be said fails now, with the reason."""
     ready = []
     with sessions() as s:
         rows = list(s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)))
+        run.held = [row.key for row in rows]
         readers = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_({r.recipient_id for r in rows})))}
         looks = Lookups(s, links)
         for row in rows:
@@ -210,27 +291,24 @@ def _prepare(
                 rendered = render(kind.code, context["lang"], context)
                 files = calendar_files(kind, row.payload, context, city_tz, row.created_at)
                 to = Address(person.name, person.email)
+            except LOST:
+                raise  # our database went away: not this message's fault
             except Exception as exc:  # a template, a value, an address: said on the row, never a stuck batch
                 reason = f"cannot be written: {exc}" if isinstance(exc, ERRORS) else f"{type(exc).__name__}: {exc}"
                 _record_failure(sessions, run, report, row, message_id, reason)
                 continue
-            ready.append((Outgoing(row.key, message_id, to, rendered, report.at, files), kind))
+            ready.append(Ready(Outgoing(row.key, message_id, to, rendered, report.at, files), kind, row.attempts))
     return ready
 
 
 def _still_mine(sessions: sessionmaker[Session], run: Run, key: str) -> bool:
-    """Does this run still hold the row's claim? Asked just before sending, so a stalled run never sends twice."""
+    """Does this run still hold the row's claim? Asked late in a lease, so a stalled run never sends twice."""
     with sessions() as s:
         return s.scalar(select(OutboxMessage.claimed_by).where(OutboxMessage.key == key)) == run.token
 
 
-def _finish(
-    sessions: sessionmaker[Session], run: Run, key: str, values: dict[str, Any], following: str | None = None
-) -> tuple[bool, bool]:
-    """Write one row's fate if this run still holds its claim, and say whether the following row is still ours.
-
-    (done, next still ours): asking about the next row in this same commit saves a round trip per message.
-    """
+def _finish(sessions: sessionmaker[Session], run: Run, key: str, values: dict[str, Any]) -> bool:
+    """Write one row's fate, in one UPDATE and one commit, if this run still holds its claim."""
     with sessions.begin() as s:
         writing(s)
         done = s.execute(
@@ -239,30 +317,18 @@ def _finish(
             .values(claimed_until=None, claimed_by=None, **values)
             .execution_options(synchronize_session=False)
         )
-        ours = (
-            following is None
-            or s.scalar(select(OutboxMessage.claimed_by).where(OutboxMessage.key == following)) == run.token
-        )
-        return cast(CursorResult[Any], done).rowcount == 1, ours
+    if key in run.held:
+        run.held.remove(key)
+    return cast(CursorResult[Any], done).rowcount == 1
 
 
-def _record(
-    sessions: sessionmaker[Session],
-    run: Run,
-    report: DeliveryReport,
-    message: Outgoing,
-    kind: Kind,
-    outcome: Outcome,
-    following: str | None = None,
-) -> bool:
-    """One message's fate, committed at once (a crash after it can no longer repeat it); is the next still ours?"""
-    now = run.now()
+def _record(sessions: sessionmaker[Session], run: Run, report: DeliveryReport, item: Ready, outcome: Outcome) -> None:
+    """One message's fate, committed at once (a crash after it can no longer repeat it)."""
+    now, message, attempts = run.now(), item.message, item.attempts
     if isinstance(outcome, Sent):
         values: dict[str, Any] = {"state": "sent", "sent_at": now, "answer": outcome.answer, "last_error": None}
         verdict = "sent"
     elif isinstance(outcome, Retry):
-        with sessions() as s:
-            attempts = s.scalar(select(OutboxMessage.attempts).where(OutboxMessage.key == message.key)) or 1
         if attempts >= MAX_ATTEMPTS:
             values = {
                 "state": "failed",
@@ -271,16 +337,18 @@ def _record(
             }
             verdict = "failed"
         else:
-            values = {"state": "pending", "next_attempt_at": now + backoff(attempts), "last_error": outcome.reason}
+            values = {
+                "state": "pending",
+                "next_attempt_at": run.due() + backoff(attempts),
+                "last_error": outcome.reason,
+            }
             verdict = "retry"
     else:
         values, verdict = {"state": "failed", "failed_at": now, "last_error": outcome.reason}, "failed"
-    done, ours = _finish(sessions, run, message.key, values | {"message_id": message.message_id}, following)
-    if not done:
+    if not _finish(sessions, run, message.key, values | {"message_id": message.message_id}):
         verdict = "taken over"  # our lease ran out and another run owns the row now: its word stands
     said = outcome.answer if isinstance(outcome, Sent) else str(values.get("last_error"))
-    report.messages.append(Delivered(message.key, kind.code, message.to.email, verdict, said, message.message_id))
-    return ours
+    report.messages.append(Delivered(message.key, item.kind.code, message.to.email, verdict, said, message.message_id))
 
 
 def _record_failure(
@@ -293,6 +361,7 @@ def _record_failure(
 
 def _release(sessions: sessionmaker[Session], run: Run, keys: Sequence[str], reason: str) -> int:
     """Rows claimed but not sent go back to wait a minute; the try they did not get is not counted."""
+    keys = list(keys)
     if not keys:
         return 0
     with sessions.begin() as s:
@@ -303,11 +372,12 @@ def _release(sessions: sessionmaker[Session], run: Run, keys: Sequence[str], rea
             .values(
                 state="pending",
                 attempts=OutboxMessage.attempts - 1,
-                next_attempt_at=run.now() + DOWN_RETRY,
+                next_attempt_at=run.due() + DOWN_RETRY,
                 claimed_until=None,
                 claimed_by=None,
                 last_error=reason,
             )
             .execution_options(synchronize_session=False)
         )
+    run.held = [k for k in run.held if k not in keys]
     return len(keys)

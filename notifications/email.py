@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from notifications.channels import (
     Address,
     ChannelDown,
+    Dropped,
     Failed,
     HeaderRefused,
     Outcome,
@@ -70,8 +71,10 @@ class _Answering(smtplib.SMTP):
     """smtplib's client, keeping the server's answer to DATA (sendmail drops it)."""
 
     answer = ""
+    carrying = False  # DATA begun: a drop from here on is this message's doing (or fate), not a server down
 
     def data(self, msg: Any) -> tuple[int, bytes]:
+        self.carrying = True
         code, reply = super().data(msg)
         self.answer = f"{code} {reply.decode(errors='replace')}"
         return code, reply
@@ -134,23 +137,31 @@ class EmailSender:
         self.yag, self.settings = yag, settings
 
     def send(self, message: Outgoing) -> Outcome:
-        """Send one message; a dropped connection is ChannelDown, so the rest of the batch waits its turn."""
+        """Send one message; a connection lost before its DATA is ChannelDown (the rest waits), after it Dropped."""
         try:
             mime = compose(message, self.settings.sender)
         except (HeaderRefused, ValueError) as exc:
             return Failed(f"refused before sending: {exc}")
+        smtp = self.yag.smtp
+        smtp.carrying = False
         try:
-            refused = self.yag.smtp.sendmail(self.settings.sender.email, [message.to.email], mime.as_bytes())
+            refused = smtp.sendmail(self.settings.sender.email, [message.to.email], mime.as_bytes())
         except smtplib.SMTPRecipientsRefused as exc:
             return _judge(*_refusal_of(exc.recipients))
-        except smtplib.SMTPServerDisconnected as exc:
-            raise ChannelDown(f"the mail server went away: {exc}") from None
         except smtplib.SMTPResponseException as exc:  # before OSError: SMTPException is one, but this is one message's
             return _judge(*_code(exc))
         except (smtplib.SMTPNotSupportedError, UnicodeEncodeError) as exc:
             return Failed(f"this server cannot carry it: {exc}")  # e.g. an address beyond ASCII without SMTPUTF8
-        except OSError as exc:
-            raise ChannelDown(f"the mail server went away: {exc}") from None
+        except OSError as exc:  # SMTPServerDisconnected among them: the connection went
+            if not smtp.carrying:
+                raise ChannelDown(f"the mail server went away: {exc}") from None
+            smtp.close()  # the socket only (no QUIT to a server that hung up or went quiet); a new one for the rest
+            late = "timed out" in str(exc) or isinstance(exc, TimeoutError)
+            return Dropped(
+                f"the mail server took the message but gave no answer within {self.settings.timeout:g} s: {exc}"
+                if late
+                else f"the mail server closed the connection before answering the message: {exc}"
+            )
         if refused:
             return _judge(*_refusal_of(refused))
         return Sent(self.yag.smtp.answer or "250")
