@@ -53,6 +53,34 @@ def _duplicate_keys(node: yaml.Node | None, file: str) -> list[Problem]:
     return problems
 
 
+DEEPEST = 20
+"""How deep a programme file nests: its schema needs five levels; far more is a mistake or an attack."""
+LARGEST_FILE = 1_000_000
+"""Bytes: the sample programme is 5 KB."""
+
+
+def _plain_yaml(text: str, file: str) -> None:
+    """Refuse anchors, aliases and deep nesting before building anything: a programme file needs none of them,
+    and they are how a small file expands into gigabytes or exhausts the parser's recursion."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise BadInput([Problem(file, line, None, "uses YAML anchors or aliases (& or *); write each value out")])
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > DEEPEST:
+                raise BadInput(
+                    [
+                        Problem(
+                            file, line, None, f"nests deeper than {DEEPEST} levels; a programme needs no more than five"
+                        )
+                    ]
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def parse(path: Path) -> ProgrammeFile:
     """A validated programme file, or BadInput listing every problem with its line and field."""
     file = str(path)
@@ -66,7 +94,10 @@ def parse(path: Path) -> ProgrammeFile:
     except UnicodeDecodeError as exc:
         bad_line = data[: exc.start].count(b"\n") + 1
         raise BadInput([Problem(file, bad_line, None, "not UTF-8 text; save the file as UTF-8")]) from None
+    if len(data) > LARGEST_FILE:
+        raise BadInput([Problem(file, None, None, f"is {len(data):,} bytes; a programme file is far smaller")])
     try:
+        _plain_yaml(text, file)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
