@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -75,6 +77,29 @@ def friendly() -> Iterator[None]:
         fail(f"unexpected {type(exc).__name__}: {exc} (set JALON_DEBUG=1 to see where)", 70)
 
 
+def check_secret_key() -> None:
+    """A JALON_SECRET_KEY too short to sign with is refused in one sentence, before anything is served."""
+    from models.settings import Settings
+
+    key = Settings().secret_key
+    if key is not None and len(key.get_secret_value()) < 32:
+        fail(
+            f"JALON_SECRET_KEY is {len(key.get_secret_value())} characters long; use at least 32 random characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))' makes one).",
+            2,
+        )
+
+
+def check_arguments(args: list[str]) -> None:
+    """Arguments that are not UTF-8 (Python keeps their bytes as lone surrogates) are bad input, said as such."""
+    for number, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "replace")[:60]
+            fail(f"Argument {number} ({shown}) is not UTF-8 text; type it again in a UTF-8 terminal.", 2)
+
+
 def sessions() -> sessionmaker[Session]:
     """Sessions on JALON_DATABASE_URL (imported late: `jalon --help` stays fast)."""
     from engine.database import sessions as configured
@@ -82,15 +107,29 @@ def sessions() -> sessionmaker[Session]:
     return configured()
 
 
-def _plain(value: object) -> str:
-    """JSON for what json does not know: datetimes and dates as ISO 8601, Decimals as exact text."""
+def plain(value: object) -> object:
+    """Plain JSON values: records (dataclasses, named tuples) as objects, datetimes and dates as ISO 8601,
+    Decimals as exact text, enums as their value; what json does not know, as text."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    as_dict = getattr(value, "_asdict", None)  # named tuples and SQLAlchemy rows
+    if callable(as_dict):
+        return {str(k): plain(v) for k, v in as_dict().items()}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
     isoformat = getattr(value, "isoformat", None)
     return str(isoformat()) if callable(isoformat) else str(value)
 
 
 def emit(data: Any) -> None:
     """JSON on stdout."""
-    sys.stdout.write(json.dumps(data, default=_plain, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json.dumps(plain(data), ensure_ascii=False, indent=2) + "\n")
 
 
 def guarded(func: Callable[..., None]) -> Callable[..., None]:

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli import demo, mail, timing, web
-from cli.common import At, By, JsonFlag, clock, emit, err, fail, guarded, now, out, sessions
+from cli.common import (
+    At,
+    By,
+    JsonFlag,
+    check_arguments,
+    check_secret_key,
+    clock,
+    emit,
+    err,
+    fail,
+    friendly,
+    guarded,
+    now,
+    out,
+    sessions,
+)
 
 # Nothing heavy at import time (rich tables, states, the engine, SQLAlchemy, Prefect): `jalon --help` stays fast.
 # Each command imports what it uses; tests/cli/test_start.py keeps it so.
@@ -99,8 +116,10 @@ def act_cmd(
 ) -> None:
     """Pull a trigger on a city (see `jalon can CITY --by EMAIL` for what you may do)."""
     from engine import act
+    from engine.journey.fields import parse_note
 
     data = parse_sets(set_ or [])
+    note = parse_note(note)  # a 120 KB note or a terminal escape would otherwise reach the history and the emails
     result = act(sessions(), city, trigger, by, at=now(), note=note, data=data, expected_version=expect_version)
     if as_json:
         emit(result.__dict__)
@@ -251,12 +270,28 @@ def diagram(
     sys.stdout.write(mermaid(known[lifecycle]))
 
 
+def checked_web(serve: Callable[..., None]) -> Callable[..., None]:
+    """`jalon web`, refusing a JALON_SECRET_KEY too short to sign with before it starts (one sentence, exit 2)."""
+
+    @functools.wraps(serve)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with friendly():
+            check_secret_key()
+        serve(*args, **kwargs)
+
+    return run
+
+
 timing.register(app)
 mail.register(app)
 app.command()(demo.demo)
-app.command()(web.web)
+app.command()(checked_web(web.web))
 
 
 def run() -> None:
     """Entry point of the `jalon` script."""
+    try:
+        check_arguments(sys.argv[1:])
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
     app()
