@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from engine.errors import Problem
 from models.programme import UNSAFE
 
 MAX_NAME = 200
 MAX_ROWS = 100_000
+MAX_BYTES = 50_000_000  # refused before reading: 100,000 rows of people or cities fit well within it
 NOT_UTF8 = "not UTF-8 text; save the file as UTF-8 CSV"
 
 
@@ -36,17 +37,29 @@ class Rows:
 
         Lines are physical lines as an editor shows them: blank lines count, and a row whose quoted value
         spans several lines is on the line it starts. Bytes that are not UTF-8 are kept (as surrogates)
-        only long enough to say in which row and column they are.
+        only long enough to say in which row and column they are. The file is streamed, a line at a time,
+        and a file over MAX_BYTES is refused before a line of it is read.
         """
         try:
-            text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                self.problem(
+                    None,
+                    None,
+                    f"is {size / 1e6:.0f} MB; an import takes at most {MAX_BYTES // 1_000_000} MB"
+                    f" and {MAX_ROWS:,} rows: split the file",
+                )
+                return
+            with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+                yield from self._rows(f)
         except FileNotFoundError:
             self.problem(None, None, "no such file")
-            return
         except OSError as exc:
             self.problem(None, None, f"cannot be read ({exc.strerror or type(exc).__name__})")
-            return
-        reader = csv.reader(io.StringIO(text, newline=""))
+
+    def _rows(self, f: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
+        """The rows of an open CSV file, streamed: only the row at hand is held."""
+        reader = csv.reader(f)
         header: list[str] | None = None
         line = end = 0  # where the current row starts, and where the previous one ended
         try:
@@ -86,7 +99,7 @@ class Rows:
                     continue
                 count += 1
                 if count > MAX_ROWS:
-                    self.problem(line, None, f"more than {MAX_ROWS} rows")
+                    self.problem(line, None, f"more than {MAX_ROWS:,} rows; split the file")
                     return
                 if len(values) != len(header):
                     hint = '; is a quote (") left open?' if end > line else ""

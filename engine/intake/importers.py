@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.deadlines import timers
@@ -23,6 +23,16 @@ from states import CITY_JOURNEY, Role
 from states.definition import CITY_ROLES, GLOBAL_ROLES
 
 CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,15}$")
+
+
+def _table(model: type[Person] | type[RoleAssignment]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+PEOPLE = _table(Person)  # people and roles are written in bulk, below the ORM
+ROLES = _table(RoleAssignment)
 
 
 def import_cities(
@@ -191,14 +201,23 @@ def _coaches(s: Session) -> dict[int, str]:
     return {city_id: email for city_id, email in s.execute(query) if city_id is not None}
 
 
+Parsed = tuple[int, str, str, str | None, str | None, tuple[tuple[Role, int | None], ...]]
+CHUNK = 500  # rows written per round trip: bounded statements, few round trips
+
+
 def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) -> tuple[int, int]:
-    """Add or update people and add their roles: (added, updated). Roles are never removed here."""
+    """Add or update people and add their roles: (added, updated). Roles are never removed here.
+
+    Linear in rows: the file is checked whole first (streamed, a row kept only as the few values it gives),
+    then written a chunk at a time, reading who exists and what they hold in one query per chunk and
+    inserting people and roles in bulk. A coach named for a city is still assigned through the door.
+    """
     rows = Rows(str(path), ("email", "name"), ("language", "roles", "timezone"))
     with sessions.begin() as s:
         writing(s)
         cities = {code: id_ for code, id_ in s.execute(select(City.code, City.id))}
         coaches = _coaches(s)
-        parsed: list[tuple[int, str, str, str | None, str | None, list[tuple[Role, int | None]]]] = []
+        parsed: list[Parsed] = []
         seen: dict[str, int] = {}
         for line, row in rows.read(path):
             try:
@@ -231,42 +250,86 @@ def import_people(sessions: sessionmaker[Session], path: Path, *, at: datetime) 
                     if holder != email:
                         code = next(c for c, i in cities.items() if i == city_id)
                         rows.problem(line, "roles", f"{code} already has a coach ({holder}); one coach per city")
-            parsed.append((line, email, name, language, zone, roles))
+            if not rows.problems:  # once the file is refused, only its problems are still wanted
+                parsed.append((line, email, name, language, zone, tuple(roles)))
         if rows.problems:
             raise BadInput(rows.problems)
-        added = updated = 0
+        del seen
         codes = {id_: code for code, id_ in cities.items()}
-        for line, email, name, language, zone, roles in parsed:
-            person = s.scalar(select(Person).where(Person.email == email))
-            if person is None:
-                person = Person(email=email, name=name, language=language, timezone=zone, created_at=at)
-                s.add(person)
-                s.flush()
-                added += 1
-            else:
-                person.name, person.language = name, language or person.language
-                person.timezone = zone or person.timezone
-                updated += 1
-            held: set[tuple[str, int | None]] = {
-                (role, city_id)
-                for role, city_id in s.execute(
-                    select(RoleAssignment.role, RoleAssignment.city_id).where(RoleAssignment.person_id == person.id)
-                )
-            }
-            for role, city_id in roles:
-                if (role.value, city_id) in held:
-                    continue
-                held.add((role.value, city_id))
-                if role is Role.COACH and city_id is not None:  # through the door: audited, the team is told
-                    s.flush()
-                    try:
-                        act_for_import(s, codes[city_id], "assign_coach", path.name, {"coach": email}, at)
-                    except JalonError as exc:
-                        rows.problem(line, "roles", str(exc))
-                    continue
-                s.add(RoleAssignment(person_id=person.id, role=role.value, city_id=city_id))
+        added = updated = 0
+        for start in range(0, len(parsed), CHUNK):
+            a, u = _write_people(s, rows, parsed[start : start + CHUNK], codes, path.name, at)
+            added, updated = added + a, updated + u
         if rows.problems:
             raise BadInput(rows.problems)  # rolls back what was written above: all or nothing
         s.flush()
         notify.selection_notices(s, at)
     return added, updated
+
+
+def _write_people(
+    s: Session, rows: Rows, chunk: list[Parsed], codes: dict[int, str], source: str, at: datetime
+) -> tuple[int, int]:
+    """One chunk of checked rows written: people added or updated in bulk, their new roles added, coaches
+    assigned through the door. (added, updated)."""
+    s.flush()  # what the door wrote for the chunk before goes first: the bulk statements below are Core's
+    emails = [email for _, email, *_ in chunk]
+    known = {
+        r.email: r
+        for r in s.execute(
+            select(PEOPLE.c.id, PEOPLE.c.email, PEOPLE.c.name, PEOPLE.c.language, PEOPLE.c.timezone).where(
+                PEOPLE.c.email.in_(emails)
+            )
+        )
+    }
+    fresh = [
+        {"email": email, "name": name, "language": language, "timezone": zone, "created_at": at}
+        for _, email, name, language, zone, _ in chunk
+        if email not in known
+    ]
+    ids = {r.email: r.id for r in known.values()}
+    if fresh:
+        s.execute(insert(PEOPLE), fresh)
+        new = select(PEOPLE.c.email, PEOPLE.c.id).where(PEOPLE.c.email.in_([p["email"] for p in fresh]))
+        ids |= {email: id_ for email, id_ in s.execute(new)}
+    changes = []
+    for _, email, name, language, zone, _ in chunk:
+        old = known.get(email)
+        if old is None:
+            continue
+        after = (name, language or old.language, zone or old.timezone)
+        if after != (old.name, old.language, old.timezone):
+            changes.append({"pid": old.id, "n": after[0], "l": after[1], "z": after[2]})
+    if changes:
+        s.execute(
+            update(PEOPLE)
+            .where(PEOPLE.c.id == bindparam("pid"))
+            .values(name=bindparam("n"), language=bindparam("l"), timezone=bindparam("z")),
+            changes,
+        )
+    held: set[tuple[int, str, int | None]] = set()
+    if known:
+        query = select(ROLES.c.person_id, ROLES.c.role, ROLES.c.city_id).where(
+            ROLES.c.person_id.in_([r.id for r in known.values()])
+        )
+        held = {(person_id, role, city_id) for person_id, role, city_id in s.execute(query)}
+    grants: list[dict[str, object]] = []
+    doors: list[tuple[int, str, int]] = []
+    for line, email, _, _, _, roles in chunk:
+        person_id = ids[email]
+        for role, city_id in roles:
+            if (person_id, role.value, city_id) in held:
+                continue
+            held.add((person_id, role.value, city_id))
+            if role is Role.COACH and city_id is not None:
+                doors.append((line, email, city_id))
+            else:
+                grants.append({"person_id": person_id, "role": role.value, "city_id": city_id})
+    if grants:
+        s.execute(insert(ROLES), grants)
+    for line, email, city_id in doors:  # through the door: audited, the team is told
+        try:
+            act_for_import(s, codes[city_id], "assign_coach", source, {"coach": email}, at)
+        except JalonError as exc:
+            rows.problem(line, "roles", str(exc))
+    return len(fresh), len(chunk) - len(fresh)
