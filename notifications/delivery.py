@@ -47,6 +47,7 @@ MAX_ATTEMPTS = len(BACKOFF)
 ERRORS = (TemplateError, ValueError, KeyError, HeaderRefused)  # a message that cannot be written, said as such
 LOST = (DBAPIError, PendingRollbackError)  # our own database went away: no message's fault, none is failed for it
 HOST = f"{zlib.crc32(socket.gethostname().encode()):08x}"  # a claim names its machine and process (see _dead)
+OVER: set[str] = set()  # tokens of the runs this process has finished: whatever they still hold is nobody's
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,8 @@ def deliver(
             report.waiting = len(run.held)  # still away: the rows stay claimed until the lease, then go again
         return report
     finally:
+        if run.held:  # rows it could not put back (its database gone): another run here may take them at once
+            OVER.add(run.token)
         if run.held and report.down is None and report.lost is None:  # a bug or an interrupt: put the rest back
             _release(sessions, run, run.held, "the delivery run stopped before sending it")
 
@@ -190,7 +193,8 @@ def _send(
 
 
 def _dead(sessions: sessionmaker[Session], channel: str, now: datetime) -> list[str]:
-    """Live-leased claims of runs on this machine whose process is gone (killed): no need to wait out their lease."""
+    """Live-leased claims of runs on this machine that are over (their process killed, or the run ended in this
+    process without putting its rows back, its database gone): no need to wait out their lease."""
     with sessions() as s:
         tokens = s.scalars(
             select(OutboxMessage.claimed_by)
@@ -202,7 +206,7 @@ def _dead(sessions: sessionmaker[Session], channel: str, now: datetime) -> list[
                 OutboxMessage.claimed_by.startswith(HOST),
             )
         )
-        return [t for t in tokens if t and len(t) == 32 and not _alive(int(t[8:16], 16))]
+        return [t for t in tokens if t and len(t) == 32 and (t in OVER or not _alive(int(t[8:16], 16)))]
 
 
 def _alive(pid: int) -> bool:

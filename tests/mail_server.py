@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable
 from email import message_from_bytes
@@ -33,10 +34,14 @@ class Server(Folder):
         folder: Path,
         refuse: dict[str, str] | None = None,
         on_message: Callable[[int], None] | None = None,
+        hang_up: frozenset[str] = frozenset(),
+        slow: dict[str, float] | None = None,
     ) -> None:
         super().__init__(folder)
         self.refuse = refuse or {}
         self.on_message = on_message
+        self.hang_up = hang_up  # address fragments: keep the message, then drop the connection before the 250
+        self.slow = slow or {}  # address fragment -> seconds to wait before the 250 (past the client's timeout)
         self.peers: list[Any] = []
 
     async def handle_RCPT(
@@ -56,6 +61,12 @@ class Server(Folder):
         answer = await super().handle_DATA(server, session, envelope)
         if self.on_message:
             self.on_message(self.count)
+        to = " ".join(str(a) for a in envelope.rcpt_tos)
+        if any(needle in to for needle in self.hang_up) and server.transport is not None:
+            server.transport.abort()  # the message is kept, the answer never leaves: the sender cannot know
+        for needle, seconds in self.slow.items():
+            if needle in to:
+                await asyncio.sleep(seconds)
         return answer
 
 
@@ -78,7 +89,7 @@ class Mailbox:
         return [message_from_bytes(p.read_bytes(), policy=DEFAULT_POLICY) for p in sorted(self.folder.glob("*.eml"))]
 
 
-def smtp(port: int) -> EmailChannel:
+def smtp(port: int, timeout: float = 5.0) -> EmailChannel:
     """Jalon's email channel pointed at a test server: plain SMTP on loopback, no login, as with `jalon mail-sink`."""
     sender = Address("Secrétariat ASToN", "jalon@aston.example.org")
-    return EmailChannel(SmtpSettings("127.0.0.1", port, "none", None, None, 5.0, sender))
+    return EmailChannel(SmtpSettings("127.0.0.1", port, "none", None, None, timeout, sender))
