@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli import demo, mail, timing, web
+from cli import demo, mail, people, timing, web
 from cli.common import (
     At,
     By,
@@ -283,6 +283,7 @@ def checked_web(serve: Callable[..., None]) -> Callable[..., None]:
 
 
 timing.register(app)
+people.register(people_app)
 mail.register(app)
 app.command()(demo.demo)
 app.command()(checked_web(web.web))

@@ -1,6 +1,6 @@
 """What is kept: typed tables, money, sessions and migrations."""
 
-from models.access import UsedToken
+from models.access import AccessEvent, SigninRequest, UsedToken
 from models.base import Base
 from models.journal import AuditEvent, OutboxMessage
 from models.people import City, Person, Programme, ProgrammeVersion, RoleAssignment
@@ -8,6 +8,7 @@ from models.records import ChecklistTick, Grant, Plan, Report, Tranche
 from models.timers import Deadline, Rung
 
 __all__ = [
+    "AccessEvent",
     "AuditEvent",
     "Base",
     "ChecklistTick",
@@ -22,6 +23,7 @@ __all__ = [
     "Report",
     "RoleAssignment",
     "Rung",
+    "SigninRequest",
     "Tranche",
     "UsedToken",
 ]

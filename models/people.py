@@ -70,6 +70,9 @@ class Person(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))  # their own zone; else the city's, then the programme's
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # removed: no acts, no messages, no sign-in
+    access_key: Mapped[int] = mapped_column(default=0)  # in every session and link: bumped, they all stop at once
+    signin_serial: Mapped[int] = mapped_column(default=0)  # only the newest sign-in link works
 
 
 class RoleAssignment(Base):

@@ -20,8 +20,8 @@ from notifications.words import subject_name
 
 CONTACT_ROLES = ("city_lead", "coach", "secretariat")
 
-Links = Callable[[int, str, str, dict[str, Any], datetime], str | None]
-"""Given by the engine: (reader id, reader's role, city code, the act's payload, when) -> an approval link, if any."""
+Links = Callable[[int, int, str, str, dict[str, Any], datetime], str | None]
+"""Given by the engine: (reader id, their access key, role, city code, the act's payload, when) -> a link, if any."""
 
 
 class Lookups:
@@ -94,7 +94,7 @@ class Lookups:
         """A signed approval link for a reviewer's copy of a plan or report waiting for them."""
         if not (self.links and city and "version" in payload):
             return {}
-        link = self.links(person.id, role, city.code, payload, at)
+        link = self.links(person.id, person.access_key, role, city.code, payload, at)
         return {"approve_link": link} if link else {}
 
     def context(self, row: OutboxMessage, person: Person, kind: Kind) -> tuple[dict[str, Any], str | None]:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.access.grants import holder
 from engine.access.tokens import BadToken, Signer
-from models import Person
+from models import Person, UsedToken
 
 SESSION, BROWSER = "jalon_session", "jalon_browser"
 SESSION_LASTS = timedelta(hours=12)
@@ -26,6 +26,8 @@ class Reader:
     email: str
     name: str
     language: str | None
+    session: str  # the session's id: sign-out spends it
+    key: int  # the person's access key now (their calendar links carry it)
 
 
 class NotSignedIn(Exception):
@@ -59,13 +61,24 @@ def remember_browser(request: Request, response: Response, made: str) -> None:
     response.set_cookie(BROWSER, made, httponly=True, samesite="strict", secure=secure(request), max_age=86400 * 30)
 
 
-def csrf_token(signer: Signer, made: str) -> str:
-    """The hidden field every form carries: signed, bound to this browser's cookie, expiring."""
-    return signer.sign("csrf", {"b": made}, at=now(), lasts=CSRF_LASTS)
+def session_id(signer: Signer, request: Request) -> str:
+    """The id of the session cookie the request carries ('' when none, or not one of ours)."""
+    token = request.cookies.get(SESSION)
+    if not token:
+        return ""
+    try:
+        return signer.verify(token, "session", at=now()).jti
+    except BadToken:
+        return ""
+
+
+def csrf_token(signer: Signer, made: str, session: str = "") -> str:
+    """The hidden field every form carries: signed, bound to this browser's cookie and its session, expiring."""
+    return signer.sign("csrf", {"b": made, "s": session}, at=now(), lasts=CSRF_LASTS)
 
 
 def check_csrf(signer: Signer, request: Request, token: str | None) -> None:
-    """Refuse a POST whose token is missing, forged, expired, or made for another browser."""
+    """Refuse a POST whose token is missing, forged, expired, or made for another browser or session."""
     cookie = request.cookies.get(BROWSER)
     if not token or not cookie:
         raise Forbidden("This form is missing its security token; open the page again and resubmit.")
@@ -75,17 +88,19 @@ def check_csrf(signer: Signer, request: Request, token: str | None) -> None:
         raise Forbidden("This form's security token is not valid; open the page again and resubmit.") from None
     if claims.data.get("b") != cookie:
         raise Forbidden("This form was not made for this browser; open the page again and resubmit.")
+    if claims.data.get("s", "") != session_id(signer, request):
+        raise Forbidden("This form was made before you signed in or out; open the page again and resubmit.")
 
 
-def sign_in(signer: Signer, request: Request, response: Response, person: int) -> None:
+def sign_in(signer: Signer, request: Request, response: Response, person: int, key: int) -> None:
     """The session cookie: signed, HttpOnly, SameSite=Lax (links from email still open pages), Secure over TLS."""
-    token = signer.sign("session", {"person": person}, at=now(), lasts=SESSION_LASTS)
+    token = signer.sign("session", {"person": person, "k": key}, at=now(), lasts=SESSION_LASTS)
     max_age = int(SESSION_LASTS.total_seconds())
     response.set_cookie(SESSION, token, httponly=True, samesite="lax", secure=secure(request), max_age=max_age)
 
 
 def reader(signer: Signer, sessions: sessionmaker[Session], request: Request) -> Reader:
-    """The person whose valid session cookie came with the request; NotSignedIn otherwise."""
+    """The person whose live session came with the request: not signed out, their access not taken away."""
     token = request.cookies.get(SESSION)
     if not token:
         raise NotSignedIn
@@ -94,7 +109,8 @@ def reader(signer: Signer, sessions: sessionmaker[Session], request: Request) ->
     except BadToken:
         raise NotSignedIn from None
     with sessions() as s:
-        person = s.scalar(select(Person).where(Person.id == claims.data.get("person")))
-        if person is None:
+        found = holder(s, int(claims.data.get("person") or 0), claims.data.get("k"))
+        if found is None or s.get(UsedToken, claims.jti) is not None:  # access taken away, or signed out
             raise NotSignedIn
-        return Reader(person.id, person.email, person.name, person.language)
+        person = s.get_one(Person, found.id)
+        return Reader(person.id, person.email, person.name, person.language, claims.jti, person.access_key)

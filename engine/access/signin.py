@@ -2,44 +2,103 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import Enum
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.journey.fields import parse_email
 from engine.journey.notify import email_row, queue_new
 from engine.lookups import aware
-from models import OutboxMessage, Person, Programme, UsedToken
+from models import OutboxMessage, Person, Programme, SigninRequest, UsedToken
 from models.db import writing
+
+WINDOW = timedelta(minutes=15)
+PER_ADDRESS = 3  # links asked for one address in a window; past it, the page asks to wait
+PER_CLIENT = 10  # and from one client, whatever the addresses
 
 
 class AlreadyUsed(ValueError):
     """A single-use link that has served once already."""
 
 
-def request_link(sessions: sessionmaker[Session], email: str, link: str, expires: datetime, at: datetime) -> bool:
+class Asked(Enum):
+    """What became of a request for a sign-in link (the page says the same for the first two)."""
+
+    SENT = "sent"
+    NOBODY = "nobody"
+    WAIT = "wait"
+
+
+def _address(text: str) -> str:
+    """The address as the flood ledger keeps it: hashed, so the table is no list of who tried."""
+    return hashlib.sha256(text.strip().lower().encode()).hexdigest()
+
+
+def request_link(
+    sessions: sessionmaker[Session],
+    email: str,
+    client: str,
+    link: Callable[[int, int], str],
+    expires: datetime,
+    at: datetime,
+) -> Asked:
     """Queue a sign-in link for this address if a person has it; the caller says the same thing either way.
 
-    Saying "no such person" would tell a stranger who is in the network; the message itself goes through the
-    outbox like every other (delivered by the next pass, or at once by the web process).
+    Saying "no such person" would tell a stranger who is in the network. Floods are refused the same way
+    for every address, known or not: three links per address and ten per client in a quarter of an hour.
+    The new link voids the older ones (`link(serial, key)` makes it for the person's next serial).
     """
     at = aware(at)
-    try:
-        address = parse_email(email)
-    except ValueError:
-        return False
+    hashed = _address(email)
     with sessions.begin() as s:
         writing(s)
-        person = s.scalar(select(Person).where(Person.email == address))
+        s.execute(delete(SigninRequest).where(SigninRequest.at < at - WINDOW))
+        recent = select(func.count(SigninRequest.id)).where(SigninRequest.at >= at - WINDOW)
+        flooded = (s.scalar(recent.where(SigninRequest.address == hashed)) or 0) >= PER_ADDRESS or (
+            s.scalar(recent.where(SigninRequest.client == client[:64])) or 0
+        ) >= PER_CLIENT
+        s.add(SigninRequest(address=hashed, client=client[:64], at=at))  # refused ones count too: a flood waits
+        if flooded:
+            return Asked.WAIT
+        try:
+            address = parse_email(email)
+        except ValueError:
+            return Asked.NOBODY
+        person = s.scalar(select(Person).where(Person.email == address, Person.gone_at.is_(None)))
         if person is None:
-            return False
+            return Asked.NOBODY
+        serial = person.signin_serial + 1
+        s.execute(update(Person).where(Person.id == person.id).values(signin_serial=serial))
         programme = s.scalar(select(Programme.code).order_by(Programme.id).limit(1))
-        key = f"signin_link:{person.id}:{int(at.timestamp())}"
-        payload = {"link": link, "expires": aware(expires).isoformat(), "at": at.isoformat(), "programme": programme}
+        key = f"signin_link:{person.id}:{serial}"
+        payload = {
+            "link": link(serial, person.access_key),
+            "expires": aware(expires).isoformat(),
+            "at": at.isoformat(),
+            "programme": programme,
+        }
         queue_new(s, [email_row(key, "signin_link", None, person.id, payload, at)])
-    return True
+    return Asked.SENT
+
+
+def newest_link(sessions: sessionmaker[Session], email: str, serial: object, key: object) -> int:
+    """The person a sign-in link is for, if it is their newest and their access was not taken away since."""
+    with sessions() as s:
+        row = s.execute(
+            select(Person.id, Person.signin_serial, Person.access_key).where(
+                Person.email == email, Person.gone_at.is_(None)
+            )
+        ).first()
+    if row is None or row.access_key != key:
+        raise LookupError("This link no longer works: your access changed since it was sent. Ask for a new one.")
+    if row.signin_serial != serial:
+        raise LookupError("A newer sign-in link was sent since this one; use the newest, or ask for a new one.")
+    return int(row.id)
 
 
 def spend(sessions: sessionmaker[Session], jti: str, purpose: str, person_id: int | None, at: datetime) -> None:
@@ -70,15 +129,6 @@ def used(sessions: sessionmaker[Session], jti: str) -> bool:
     """Whether a single-use link has served already."""
     with sessions() as s:
         return s.get(UsedToken, jti) is not None
-
-
-def person_id(sessions: sessionmaker[Session], email: str) -> int:
-    """The id of the person with this address; LookupError if nobody has it (any more)."""
-    with sessions() as s:
-        found = s.scalar(select(Person.id).where(Person.email == email))
-    if found is None:
-        raise LookupError("Nobody in the network has this address any more.")
-    return found
 
 
 def email_of(sessions: sessionmaker[Session], person: int) -> str:

@@ -59,6 +59,13 @@ class Signer:
         body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
         return f"{body}.{self._mac(body)}"
 
+    def sign_stable(self, purpose: str, data: dict[str, Any]) -> str:
+        """The same token for the same data every time (a calendar subscription): revoked by what it carries."""
+        jti = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+        payload = {"p": purpose, "j": jti, "e": STABLE_UNTIL, "d": data}
+        body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
+        return f"{body}.{self._mac(body)}"
+
     def verify(self, token: str, purpose: str, *, at: datetime) -> Claims:
         """The claims of a genuine, unexpired token of this purpose; BadToken otherwise."""
         body, _, mac = token.partition(".")
@@ -76,6 +83,7 @@ class Signer:
         return Claims(purpose, str(payload["j"]), expires, dict(payload.get("d") or {}))
 
 
+STABLE_UNTIL = 4102444800  # 2100-01-01: a subscription link lasts as long as its holder's access
 APPROVE = "approve"
 APPROVE_LASTS = timedelta(days=14)
 
@@ -90,22 +98,24 @@ def installation() -> tuple[Signer, str] | None:
     return Signer(settings.secret_key.get_secret_value()), settings.public_url.rstrip("/")
 
 
-def approval_links(signer: Signer, base: str) -> Callable[[int, str, str, dict[str, Any], datetime], str | None]:
+def approval_links(signer: Signer, base: str) -> Callable[[int, int, str, str, dict[str, Any], datetime], str | None]:
     """What delivery asks for each message: a link approving what the act submitted, for a reader who may approve it.
 
     Which verdict approves what is the journey's (states/, `approves=True`); whose it is, the transition's roles.
     """
 
-    def link(person: int, role: str, city: str, payload: dict[str, Any], at: datetime) -> str | None:
+    def link(person: int, key: int, role: str, city: str, payload: dict[str, Any], at: datetime) -> str | None:
         verdict = CITY_JOURNEY.approval_of(str(payload.get("trigger", "")))
         if verdict is None or role not in verdict.roles or "version" not in payload:
             return None
-        return approval_link(signer, base, person, city, verdict.trigger, int(payload["version"]), at)
+        return approval_link(signer, base, person, key, city, verdict.trigger, int(payload["version"]), at)
 
     return link
 
 
-def approval_link(signer: Signer, base: str, person: int, city: str, trigger: str, version: int, at: datetime) -> str:
-    """A link bound to one person, city, trigger and state version: stale as soon as the city moves on."""
-    data = {"person": person, "city": city, "trigger": trigger, "version": version}
+def approval_link(
+    signer: Signer, base: str, person: int, key: int, city: str, trigger: str, version: int, at: datetime
+) -> str:
+    """A link bound to one person (and their access key), city, trigger and state version: stale once either moves."""
+    data = {"person": person, "k": key, "city": city, "trigger": trigger, "version": version}
     return f"{base}/approve/{signer.sign(APPROVE, data, at=at, lasts=APPROVE_LASTS)}"

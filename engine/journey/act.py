@@ -135,6 +135,8 @@ def act(
                 f"you saw {expected_version}); look again and retry."
             )
         person = find_person(s, actor)
+        if person.gone_at is not None:
+            raise Refused(f"{person.email} was removed from the network; they can no longer act.")
         roles = roles_of(s, person.id, row.id)
         reason = access(t, row.state, roles, lambda: roles_elsewhere(s, person.id, row.id))
         if reason:

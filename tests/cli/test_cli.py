@@ -218,3 +218,19 @@ def test_an_act_commits_and_says_so_when_prefect_is_not_reachable(db: dict[str, 
     assert "Traceback" not in done.stderr
     history = json.loads(jalon(db, "history", "KLA", "--json").stdout)
     assert history[-1]["trigger"] == "confirm"
+
+
+def test_the_secretariat_takes_access_away_from_the_command_line(db: dict[str, str]) -> None:
+    lead = "koffi.agbo@semepodji.example.org"
+    refused = jalon(db, "people", "take", lead, "city_lead@SMP", "--by", lead, "--reason", "me")
+    assert refused.returncode == 2 and "Only the secretariat" in refused.stderr and "Traceback" not in refused.stderr
+    taken = jalon(
+        db, "people", "take", "maire@semepodji.example.org", "mayor@SMP", "--by", SECRETARIAT, "--reason", "Elections"
+    )
+    assert taken.returncode == 0 and "no longer holds mayor@SMP" in taken.stdout
+    gone = jalon(db, "people", "remove", lead, "--by", SECRETARIAT, "--reason", "Left the council")
+    assert gone.returncode == 0 and "city_lead@SMP" in gone.stdout and "withdrawn" in gone.stdout
+    act = jalon(db, "act", "SMP", "confirm", "--by", lead)
+    assert act.returncode == 1 and "was removed from the network" in act.stderr
+    twice = jalon(db, "people", "remove", lead, "--by", SECRETARIAT, "--reason", "again")
+    assert twice.returncode == 2 and "already removed" in twice.stderr

@@ -164,7 +164,7 @@ def test_stale_expired_reused_and_forged_approval_links_are_refused(world: dict[
     page = world["browser"].new_page()
     page.set_default_timeout(PATIENCE * 1000)
     version = network.results[-1].version  # BKO has moved on since (the first test sent it to committee)
-    stale = approval_link(SIGNER, world["url"], coach, "BKO", "send_to_committee", version, datetime.now(UTC))
+    stale = approval_link(SIGNER, world["url"], coach, 0, "BKO", "send_to_committee", version, datetime.now(UTC))
     page.goto(stale)
     page.click("button[type=submit]")
     text = page.inner_text("main")
@@ -172,7 +172,7 @@ def test_stale_expired_reused_and_forged_approval_links_are_refused(world: dict[
     page.goto(stale)  # a link serves once, even to be refused
     assert "used already" in page.inner_text("main") and page.query_selector("button[type=submit]") is None
     old = datetime.now(UTC) - timedelta(days=15)
-    page.goto(approval_link(SIGNER, world["url"], coach, "BKO", "send_to_committee", version, old))
+    page.goto(approval_link(SIGNER, world["url"], coach, 0, "BKO", "send_to_committee", version, old))
     assert "expired" in page.inner_text("main")
     page.goto(stale[:-4] + "AAAA")
     assert "forged" in page.inner_text("main")

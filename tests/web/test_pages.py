@@ -10,58 +10,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session, sessionmaker
 
-from engine.access.tokens import APPROVE, Signer, approval_link
-from engine.outgoing import deliver
-from mail_server import Mailbox, smtp
-from models.db import make_engine, make_sessions, upgrade
-from support import COACH_BEN, COACH_BKO, LEAD_BKO, Network, load_examples
-from web.app import create_app
-
-SECRET = "a-long-secret-for-web-tests-0123456789"
-SIGNER = Signer(SECRET)
+from engine.access.tokens import APPROVE
+from mail_server import Mailbox
+from support import COACH_BEN, COACH_BKO, LEAD_BKO, Network
+from web_support import approval, client, csrf, planned_network, sign_in, stage_of
 
 
 @pytest.fixture
 def network(tmp_path: Path) -> Network:
     """The sample programme on a database file, with BKO's plan waiting for its coach."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'jalon.db'}")
-    upgrade(engine)
-    network = load_examples(make_sessions(engine), datetime.now(UTC) - timedelta(days=60))
-    network.walk("BKO", "send_to_committee")
-    return network
-
-
-def client(sessions: sessionmaker[Session]) -> TestClient:
-    return TestClient(create_app(sessions, SIGNER, "http://testserver", lambda: None))
-
-
-def csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
-def sign_in(network: Network, mailbox: Mailbox, email: str) -> TestClient:
-    """The whole passwordless path: ask, receive the mail, open the link, press the button."""
-    browser = client(network.sessions)
-    form = browser.get("/signin")
-    sent = browser.post("/signin", data={"email": email, "csrf": csrf(form.text)})
-    assert sent.status_code == 200 and "link is on its way" in sent.text
-    deliver(network.sessions, datetime.now(UTC), smtp(mailbox.port))
-    [mail] = [m for m in mailbox.messages() if m["To"].addresses[0].addr_spec == email and "Jalon" in m["Subject"]][-1:]
-    link = re.search(r"http://testserver/signin/\S+", mail.get_body(("plain",)).get_content())  # type: ignore[union-attr]
-    assert link
-    path = link.group(0).removeprefix("http://testserver")
-    confirm = browser.get(path)
-    assert confirm.status_code == 200 and email in confirm.text
-    done = browser.post(path, data={"csrf": csrf(confirm.text)}, follow_redirects=False)
-    assert done.status_code == 303 and "httponly" in done.headers["set-cookie"].lower()
-    again = browser.post(path, data={"csrf": csrf(confirm.text)})
-    assert again.status_code == 400 and "used already" in again.text
-    return browser
+    return planned_network(tmp_path)
 
 
 def test_a_coach_signs_in_by_email_and_sends_the_plan_to_committee(network: Network, mailbox: Mailbox) -> None:
@@ -113,19 +72,6 @@ def test_pages_need_a_session(network: Network) -> None:
     assert forged.get("/", follow_redirects=False).status_code == 303
 
 
-def approval(network: Network, version: int, *, at: datetime | None = None, person: int = 0) -> str:
-    with network.sessions() as s:
-        from sqlalchemy import select
-
-        from models import Person
-
-        coach = person or s.scalar(select(Person.id).where(Person.email == COACH_BKO)) or 0
-    link = approval_link(
-        SIGNER, "http://testserver", coach, "BKO", "send_to_committee", version, at or datetime.now(UTC)
-    )
-    return link.removeprefix("http://testserver")
-
-
 def city_version(network: Network) -> int:
     return network.results[-1].version
 
@@ -136,9 +82,9 @@ def test_an_approval_link_opens_a_confirmation_and_works_once(network: Network) 
     path = approval(network, city_version(network))
     page = browser.get(path)
     assert page.status_code == 200 and "Nothing changes until you press the button" in page.text
-    assert "Plan review" in _stage(network)
+    assert "Plan review" in stage_of(network)
     done = browser.post(path, data={"csrf": csrf(page.text)})
-    assert done.status_code == 200 and "Investment committee" in _stage(network)
+    assert done.status_code == 200 and "Investment committee" in stage_of(network)
     again = browser.post(path, data={"csrf": csrf(page.text)})
     assert again.status_code in (400, 409) and "used already" in again.text
 
@@ -153,15 +99,8 @@ def test_stale_expired_and_forged_approval_links_are_refused(network: Network) -
     assert browser.get(expired).status_code == 400 and "expired" in browser.get(expired).text
     forged = approval(network, city_version(network))[:-3] + "AAA"
     assert browser.get(forged).status_code == 400 and "forged" in browser.get(forged).text
-    assert "Plan review" in _stage(network), "nothing changed"
+    assert "Plan review" in stage_of(network), "nothing changed"
     assert APPROVE == "approve"
-
-
-def _stage(network: Network) -> str:
-    from engine.views.queries import status
-
-    [bko] = [r for r in status(network.sessions, datetime.now(UTC)) if r.city == "BKO"]
-    return bko.label
 
 
 def test_the_network_page_is_the_same_for_everyone_with_calendars_to_subscribe_to(

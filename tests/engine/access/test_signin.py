@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.access.signin import AlreadyUsed, pending_signins, request_link, spend
+from engine.access.signin import AlreadyUsed, Asked, pending_signins, request_link, spend
 from models import OutboxMessage, Person
 from support import COACH_BKO, Network
 
@@ -16,9 +16,14 @@ def test_a_known_address_gets_a_link_and_a_stranger_nothing(network: Network) ->
     """The same answer either way to the asker; only a person of the network gets mail."""
     at = network.tick()
     link = "https://jalon.example.org/signin/tok.en"
-    assert request_link(network.sessions, COACH_BKO.upper(), link, at + timedelta(minutes=15), at)
-    assert not request_link(network.sessions, "stranger@example.org", link, at + timedelta(minutes=15), at)
-    assert not request_link(network.sessions, "not an address", link, at, at)
+
+    def made(serial: int, key: int) -> str:
+        return link
+
+    later = at + timedelta(minutes=15)
+    assert request_link(network.sessions, COACH_BKO.upper(), "10.0.0.1", made, later, at) is Asked.SENT
+    assert request_link(network.sessions, "stranger@example.org", "10.0.0.1", made, later, at) is Asked.NOBODY
+    assert request_link(network.sessions, "not an address", "10.0.0.1", made, at, at) is Asked.NOBODY
     with network.sessions() as s:
         rows = list(s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "signin_link")))
         coach = s.scalar(select(Person.id).where(Person.email == COACH_BKO))

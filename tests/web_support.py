@@ -1,0 +1,79 @@
+"""What the web tests share: the app over the sample programme, a signed-in browser, links as a mail holds them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.access.tokens import Signer, approval_link
+from engine.outgoing import deliver
+from mail_server import Mailbox, smtp
+from models import Person
+from models.db import make_engine, make_sessions, upgrade
+from support import COACH_BKO, Network, load_examples
+from web.app import create_app
+
+SECRET = "a-long-secret-for-web-tests-0123456789"
+SIGNER = Signer(SECRET)
+
+
+def planned_network(tmp_path: Path) -> Network:
+    """The sample programme on a database file, with BKO's plan waiting for its coach."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'jalon.db'}")
+    upgrade(engine)
+    network = load_examples(make_sessions(engine), datetime.now(UTC) - timedelta(days=60))
+    network.walk("BKO", "send_to_committee")
+    return network
+
+
+def client(sessions: sessionmaker[Session]) -> TestClient:
+    return TestClient(create_app(sessions, SIGNER, "http://testserver", lambda: None))
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def sign_in(network: Network, mailbox: Mailbox, email: str) -> TestClient:
+    """The whole passwordless path: ask, receive the mail, open the link, press the button."""
+    browser = client(network.sessions)
+    form = browser.get("/signin")
+    sent = browser.post("/signin", data={"email": email, "csrf": csrf(form.text)})
+    assert sent.status_code == 200 and "link is on its way" in sent.text
+    deliver(network.sessions, datetime.now(UTC), smtp(mailbox.port))
+    [mail] = [m for m in mailbox.messages() if m["To"].addresses[0].addr_spec == email and "Jalon" in m["Subject"]][-1:]
+    link = re.search(r"http://testserver/signin/\S+", mail.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert link
+    path = link.group(0).removeprefix("http://testserver")
+    confirm = browser.get(path)
+    assert confirm.status_code == 200 and email in confirm.text
+    done = browser.post(path, data={"csrf": csrf(confirm.text)}, follow_redirects=False)
+    assert done.status_code == 303 and "httponly" in done.headers["set-cookie"].lower()
+    stale = browser.post(path, data={"csrf": csrf(confirm.text)})  # a form made before signing in
+    assert stale.status_code == 403 and "before you signed in" in stale.text
+    again = browser.post(path, data={"csrf": csrf(browser.get(path).text)})
+    assert again.status_code == 400 and "used already" in again.text
+    return browser
+
+
+def approval(network: Network, version: int, *, at: datetime | None = None, person: int = 0) -> str:
+    with network.sessions() as s:
+        coach = person or s.scalar(select(Person.id).where(Person.email == COACH_BKO)) or 0
+    link = approval_link(
+        SIGNER, "http://testserver", coach, 0, "BKO", "send_to_committee", version, at or datetime.now(UTC)
+    )
+    return link.removeprefix("http://testserver")
+
+
+def stage_of(network: Network) -> str:
+    from engine.views.queries import status
+
+    [bko] = [r for r in status(network.sessions, datetime.now(UTC)) if r.city == "BKO"]
+    return bko.label
