@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Form, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import act
 from engine.access.signin import AlreadyUsed, email_of, person_id, request_link, spend, used
 from engine.access.tokens import APPROVE, BadToken, Signer
-from engine.errors import JalonError
+from engine.errors import InvalidData, JalonError
 from engine.views.dossier import dossier
 from engine.views.feeds import calendar
 from engine.views.queries import can, deadlines, history, registry, status
@@ -26,11 +32,40 @@ from states import CITY_JOURNEY
 from web import auth
 from web.words import UI, trigger_label
 
+LOG = logging.getLogger("jalon.web")
 SIGNIN_LASTS = timedelta(minutes=15)
 ICS, ICS_LASTS = "ics", timedelta(days=366)
 PAGES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, undefined=StrictUndefined
 )
+
+
+def harden(request: Request, response: Response) -> Response:
+    """Headers every answer carries: no MIME sniffing, no address (with its token) sent to other sites, HTTPS kept."""
+    response.headers.setdefault("x-content-type-options", "nosniff")
+    response.headers.setdefault("referrer-policy", "same-origin")
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    if request.url.scheme == "https" or forwarded == "https":
+        response.headers.setdefault("strict-transport-security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def failure(request: Request, exc: Exception) -> tuple[int, str]:
+    """What an unexpected failure is said as (a full disk apart), logged in one line: the traceback with JALON_DEBUG."""
+    text = f"{exc} {getattr(exc, 'orig', '')}".lower()
+    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or any(
+        sign in text for sign in ("disk is full", "no space left", "disk full", "diskfull")
+    )
+    first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:200]  # never the SQL
+    LOG.error(
+        "%s %s failed: %s: %s",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        first,
+        exc_info=bool(os.environ.get("JALON_DEBUG")),
+    )
+    return (503, "disk_full") if full else (500, "server_error")
 
 
 def language(person: str | None, accept: str) -> str:
@@ -70,6 +105,38 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
 
     def who(request: Request) -> auth.Reader:
         return auth.reader(signer, sessions, request)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        return harden(request, await call_next(request))
+
+    def error_page(request: Request, status_code: int, key: str, detail: str | None = None) -> Response:
+        """A refusal or a failure as a page in the reader's language (their own when signed in, else the browser's)."""
+        try:
+            reader: auth.Reader | None = who(request)
+        except Exception:  # not signed in, or the database is what failed
+            reader = None
+        extra = {"text": detail} if detail else {}
+        try:
+            response = page(request, "message.html", reader, status_code, title_key="not_done", key=key, **extra)
+        except Exception:  # the page itself cannot be made: still one sentence, never a traceback
+            lang = language(None, request.headers.get("accept-language", ""))
+            response = PlainTextResponse(UI[lang][key], status_code=status_code)
+        return harden(request, response)
+
+    @app.exception_handler(RequestValidationError)
+    def _unreadable(request: Request, _: RequestValidationError) -> Response:
+        return error_page(request, 400, "bad_form")
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        known = {404: "not_found", 405: "not_found", 413: "too_large"}
+        return error_page(request, exc.status_code, known.get(exc.status_code, "bad_form"))
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, exc: Exception) -> Response:
+        status_code, key = failure(request, exc)
+        return error_page(request, status_code, key)
 
     @app.exception_handler(auth.NotSignedIn)
     def _signin(request: Request, _: auth.NotSignedIn) -> Response:
@@ -172,16 +239,31 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
     async def act_form(request: Request, code: str) -> Response:
         reader = who(request)
         form = await request.form()
-        auth.check_csrf(signer, request, str(form.get("csrf", "")))
-        trigger = str(form.get("trigger", ""))
-        data = {k.removeprefix("f_"): str(v) for k, v in form.items() if k.startswith("f_") and str(v).strip()}
-        version = int(str(form.get("version", "0")) or 0)
+        csrf = form.get("csrf", "")
+        auth.check_csrf(signer, request, csrf if isinstance(csrf, str) else "")
+        back = f"/cities/{code}"
+        if any(not isinstance(v, str) for _, v in form.multi_items()):  # a file where text belongs
+            return page(request, "message.html", reader, 400, title_key="not_done", key="bad_form", back=back)
+        fields = {str(k): str(v) for k, v in form.items()}
+        trigger = fields.get("trigger", "")
+        data = {k.removeprefix("f_"): v for k, v in fields.items() if k.startswith("f_") and v.strip()}
+        version = fields.get("version", "").strip() or "0"
+        if not re.fullmatch(r"[0-9]{1,9}", version):
+            return page(request, "message.html", reader, 400, title_key="not_done", key="bad_version", back=back)
         try:
-            act(sessions, code, trigger, reader.email, at=auth.now(), data=data, expected_version=version)
+            act(sessions, code, trigger, reader.email, at=auth.now(), data=data, expected_version=int(version))
             announce()  # the act's event to Prefect now, when an API is configured (best effort)
         except JalonError as exc:
+            bad = isinstance(exc, InvalidData)
             return page(
-                request, "message.html", reader, 409, title=UI["en"]["refused"], text=str(exc), back=f"/cities/{code}"
+                request,
+                "message.html",
+                reader,
+                400 if bad else 409,
+                title_key="not_done",
+                key="invalid_value" if bad else "refused_because",
+                text=str(exc),
+                back=back,
             )
         return RedirectResponse(f"/cities/{code}?done={trigger}", status_code=303)
 
