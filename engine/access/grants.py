@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import InvalidData, NotFound
 from engine.lookups import aware, find_person
-from models import AccessEvent, City, Person, RoleAssignment
+from models import AccessEvent, City, OutboxMessage, Person, RoleAssignment
 from models.db import writing
 from states import Role
 from states.definition import CITY_ROLES
@@ -129,6 +129,12 @@ def remove(sessions: sessionmaker[Session], email: str, *, by: str, reason: str,
             )
         ]
         s.execute(delete(RoleAssignment).where(RoleAssignment.person_id == person.id))
+        s.execute(  # what still waits for them is not sent: they are no longer in the network
+            update(OutboxMessage)
+            .where(OutboxMessage.recipient_id == person.id, OutboxMessage.state == "pending")
+            .values(state="expired", last_error="not sent: the reader was removed from the network")
+            .execution_options(synchronize_session=False)
+        )
         person.gone_at = at
         _record(s, person, "removed", actor.email, {"roles": roles, "reason": reason}, at)
     return f"{person.email} was removed ({', '.join(roles) or 'no roles'}); their sessions and links were withdrawn."

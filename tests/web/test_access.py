@@ -14,7 +14,7 @@ from engine import Refused
 from engine.access.grants import remove, take_role, verify_trail
 from engine.outgoing import deliver
 from mail_server import Mailbox, smtp
-from models import AccessEvent, OutboxMessage
+from models import AccessEvent, OutboxMessage, Person
 from support import COACH_BKO, LEAD_BKO, SECRETARIAT, Network
 from web_support import approval, client, csrf, planned_network, sign_in, stage_of
 
@@ -105,6 +105,7 @@ def test_a_removed_person_loses_sessions_and_every_link_at_once(network: Network
     assert client(network.sessions).get(feeds[0]).status_code == 200
     ask(client(network.sessions), COACH_BKO)
     [*_, unused] = links_for(network, mailbox, COACH_BKO)
+    network.act("BKO", "extend_deadline", SECRETARIAT, days="5", reason="Council")  # the coach is told: it waits
     link = approval(network, network.results[-1].version)
 
     said = remove(network.sessions, COACH_BKO, by=SECRETARIAT, reason="Left the programme", at=datetime.now(UTC))
@@ -112,7 +113,10 @@ def test_a_removed_person_loses_sessions_and_every_link_at_once(network: Network
 
     assert coach.get("/", follow_redirects=False).status_code == 303, "the open session"
     assert client(network.sessions).get(feeds[0]).status_code == 404, "the calendar subscription"
-    assert use(client(network.sessions), unused) == 400, "the sign-in link in their mailbox"
+    refused = client(network.sessions)
+    page = refused.get(unused)
+    answer = refused.post(unused, data={"csrf": csrf(page.text)})
+    assert answer.status_code == 400 and "your access changed" in answer.text, "the sign-in link in their mailbox"
     assert "withdrawn" in client(network.sessions).get(link).text, "the approval link"
     with pytest.raises(Refused, match="removed from the network"):
         network.act("BKO", "send_to_committee", COACH_BKO)
@@ -124,6 +128,15 @@ def test_a_removed_person_loses_sessions_and_every_link_at_once(network: Network
     with network.sessions() as s:
         after = s.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.recipient_id.is_not(None)))
     assert after == before, "no link is sent to a removed person"
+    with network.sessions() as s:
+        waiting = set(
+            s.scalars(
+                select(OutboxMessage.state)
+                .join(Person, Person.id == OutboxMessage.recipient_id)
+                .where(Person.email == COACH_BKO)
+            )
+        )
+        assert "pending" not in waiting and "expired" in waiting, "what waited for them is set aside"
 
 
 def test_taking_one_role_withdraws_the_links_and_is_audited(network: Network, mailbox: Mailbox) -> None:
