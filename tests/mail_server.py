@@ -62,7 +62,7 @@ class Server(Folder):
         if self.on_message:
             self.on_message(self.count)
         to = " ".join(str(a) for a in envelope.rcpt_tos)
-        if any(needle in to for needle in self.hang_up) and server.transport is not None:
+        if any(needle in to for needle in self.hang_up) and isinstance(server.transport, asyncio.Transport):
             server.transport.abort()  # the message is kept, the answer never leaves: the sender cannot know
         for needle, seconds in self.slow.items():
             if needle in to:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, Table, insert, select, text
 
 from engine.outgoing import deliver
 from engine.views.digest import network_bulletin
@@ -53,7 +53,7 @@ def assert_one_message_backs_off_alone(network: Network, box: Mailbox, channel: 
         assert (row.state, row.attempts) == ("pending", 1)
         assert row.last_error and said in row.last_error
         assert row.next_attempt_at is not None and at + BACKOFF[0] <= row.next_attempt_at < at + BACKOFF[1]
-    sent = {r.message_id for r in after.values() if r.state == "sent"}
+    sent = {str(r.message_id) for r in after.values() if r.state == "sent"}
     received = arrivals(box)
     assert all(received[i] == 1 for i in sent), "every other message arrived exactly once"
     # before its backoff, nothing goes again; after it, the poison message is tried again and counted again
@@ -147,6 +147,7 @@ def _many(engine: Engine, total: int) -> int:
         network.act(code, "confirm", SECRETARIAT)
     network_bulletin(sessions, network.tick())
     table = OutboxMessage.__table__
+    assert isinstance(table, Table)
     with engine.begin() as conn:
         columns = [c for c in table.c if c.name != "id"]
         real = [dict(r._mapping) for r in conn.execute(select(*columns).where(table.c.channel == "email"))]
