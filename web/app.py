@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import act
-from engine.access.signin import AlreadyUsed, email_of, person_id, request_link, spend, used
+from engine.access.grants import holder, sign_out_everywhere
+from engine.access.signin import AlreadyUsed, Asked, email_of, newest_link, request_link, spend, used
 from engine.access.tokens import APPROVE, BadToken, Signer
 from engine.errors import InvalidData, JalonError
 from engine.views.dossier import dossier
@@ -93,7 +95,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             "subject": lambda code: subject_name(code, lang),
             "act_name": lambda option: trigger_label(option.trigger, option.label, lang),
             "reader": reader,
-            "csrf": auth.csrf_token(signer, made),
+            "csrf": auth.csrf_token(signer, made, auth.session_id(signer, request)),
             **values,
         }
         response = HTMLResponse(PAGES.get_template(name).render(context), status_code=status_code)
@@ -105,6 +107,13 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
 
     def who(request: Request) -> auth.Reader:
         return auth.reader(signer, sessions, request)
+
+    def current(request: Request) -> int | None:
+        """Who is signed in on this browser, if anyone (an approval link must be opened by its own person)."""
+        try:
+            return who(request).id
+        except auth.NotSignedIn:
+            return None
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -154,8 +163,17 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
     def signin_request(request: Request, email: str = Form(""), csrf: str = Form("")) -> Response:
         auth.check_csrf(signer, request, csrf)
         at = auth.now()
-        token = signer.sign("signin", {"email": email.strip().lower()}, at=at, lasts=SIGNIN_LASTS)
-        if request_link(sessions, email, f"{base_url}/signin/{token}", at + SIGNIN_LASTS, at):
+        address = email.strip().lower()
+
+        def link(serial: int, key: int) -> str:
+            token = signer.sign("signin", {"email": address, "n": serial, "k": key}, at=at, lasts=SIGNIN_LASTS)
+            return f"{base_url}/signin/{token}"
+
+        client = request.client.host if request.client else ""
+        asked = request_link(sessions, address, client, link, at + SIGNIN_LASTS, at)
+        if asked is Asked.WAIT:  # the same for every address, known or not
+            return page(request, "message.html", None, 429, title=UI["en"]["sign_in"], key="signin_wait")
+        if asked is Asked.SENT:
             threading.Thread(target=deliver, daemon=True).start()  # the link leaves now, not at the next pass
         return page(request, "message.html", None, title=UI["en"]["sign_in"], key="link_sent")
 
@@ -173,17 +191,29 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
         auth.check_csrf(signer, request, csrf)
         try:
             claims = signer.verify(token, "signin", at=auth.now())
-            person = person_id(sessions, claims.data["email"])
+            data = claims.data
+            person = newest_link(sessions, str(data.get("email")), data.get("n"), data.get("k"))
             spend(sessions, claims.jti, "signin", person, auth.now())
         except (BadToken, AlreadyUsed, LookupError) as exc:
             return page(request, "message.html", None, 400, title="400", text=str(exc))
         response = RedirectResponse("/", status_code=303)
-        auth.sign_in(signer, request, response, person)
+        auth.sign_in(signer, request, response, person, int(data["k"]))
         return response
 
     @app.post("/signout")
-    def signout(request: Request, csrf: str = Form("")) -> Response:
+    def signout(request: Request, csrf: str = Form(""), everywhere: str = Form("")) -> Response:
+        """This session ends for good (its cookie no longer works, even if kept); or every one of the person's."""
         auth.check_csrf(signer, request, csrf)
+        try:
+            reader = who(request)
+        except auth.NotSignedIn:
+            reader = None
+        if reader is not None:
+            if everywhere:
+                sign_out_everywhere(sessions, reader.id, by=reader.email, at=auth.now())
+            else:
+                with contextlib.suppress(AlreadyUsed):  # signed out twice at once: the same outcome
+                    spend(sessions, reader.session, "signout", reader.id, auth.now())
         response = RedirectResponse("/signin", status_code=303)
         response.delete_cookie(auth.SESSION)
         return response
@@ -283,7 +313,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
     def approve_page(request: Request, token: str) -> Response:
         """The link from the email opens a confirmation; a GET never changes state."""
         try:
-            claims = approval(signer, sessions, token)
+            claims = approval(signer, sessions, token, current(request))
         except (BadToken, AlreadyUsed) as exc:
             return page(request, "message.html", None, 400, title="400", text=str(exc))
         label = CITY_JOURNEY.transition(claims.data["trigger"]).label
@@ -293,7 +323,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
     def approve_finish(request: Request, token: str, csrf: str = Form("")) -> Response:
         auth.check_csrf(signer, request, csrf)
         try:
-            claims = approval(signer, sessions, token)
+            claims = approval(signer, sessions, token, current(request))
             data = claims.data
             email = email_of(sessions, data["person"])
             spend(sessions, claims.jti, APPROVE, data["person"], auth.now())
@@ -311,8 +341,8 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
         reader = who(request)
         upcoming = [d for d in deadlines(sessions, auth.now()) if d.kind in ("stage", "report")][:40]
         projects, secretariat = registry(sessions)
-        feeds = {
-            code: f"{base_url}/calendar/{signer.sign(ICS, {'city': code}, at=auth.now(), lasts=ICS_LASTS)}.ics"
+        feeds = {  # the reader's own links: the same on every visit, withdrawn with their access
+            code: f"{base_url}/calendar/{signer.sign_stable(ICS, {'p': reader.id, 'k': reader.key, 'city': code})}.ics"
             for code in ["", *[p.city for p in projects]]
         }
         return page(
@@ -323,7 +353,11 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
     def feed(token: str) -> Response:
         """A calendar app's subscription: the link itself is the key (apps send no cookies)."""
         try:
-            code = str(signer.verify(token, ICS, at=auth.now()).data.get("city") or "")
+            data = signer.verify(token, ICS, at=auth.now()).data
+            with sessions() as s:
+                if holder(s, int(data.get("p") or 0), data.get("k")) is None:
+                    raise BadToken("This calendar link was withdrawn; open the network page for your current one.")
+            code = str(data.get("city") or "")
             body = calendar(sessions, code or None)
         except (BadToken, JalonError) as exc:
             return Response(str(exc), status_code=404, media_type="text/plain")
@@ -336,9 +370,22 @@ APPROVING = frozenset(t.trigger for t in CITY_JOURNEY.reviewing())
 APPROVAL_STAGES = frozenset(s for t in CITY_JOURNEY.reviewing() for s in t.sources)
 
 
-def approval(signer: Signer, sessions: sessionmaker[Session], token: str) -> Any:
-    """A genuine, unexpired, unused approval link (staleness is the engine's: the version it is bound to)."""
+def approval(signer: Signer, sessions: sessionmaker[Session], token: str, signed_in: int | None) -> Any:
+    """A genuine, unexpired, unused approval link of a person who still has access, opened in their own browser.
+
+    Staleness is the engine's (the version it is bound to). A link opened in someone else's session is refused:
+    forwarded to the person who submitted the plan, it would otherwise approve it in the coach's name.
+    """
     claims = signer.verify(token, APPROVE, at=auth.now())
     if used(sessions, claims.jti):
         raise AlreadyUsed("This link has been used already.")
+    with sessions() as s:
+        person = holder(s, int(claims.data.get("person") or 0), claims.data.get("k"))
+    if person is None:
+        raise BadToken("This link was withdrawn: its person's access changed since it was sent.")
+    if signed_in is not None and signed_in != person.id:
+        raise BadToken(
+            f"This link is for {person.email}, and you are signed in as someone else. "
+            "Sign out first, or open it in a private window."
+        )
     return claims
