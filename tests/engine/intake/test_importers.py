@@ -766,3 +766,68 @@ def test_a_people_file_without_languages_keeps_what_is_known(
     assert import_people(with_people, path, at=LATER) == (0, 1)
     with with_people() as s:
         assert s.scalar(select(Person.language).where(Person.email == "ines.diallo@aston.example.org")) == "fr"
+
+
+# --- large files ----------------------------------------------------------------------------------------
+
+SAMPLE_CITIES = ("BKO", "BEN", "BIZ", "KLA", "KGL", "KMS", "LOS", "MTL", "NIM", "NKC", "SMP", "STL")
+
+
+def many_people(count: int, name: str = "Person") -> str:
+    """count people: the first twelve coach a sample city each, every tenth other is finance, the rest members."""
+    lines = []
+    for i in range(count):
+        code = SAMPLE_CITIES[i % len(SAMPLE_CITIES)]
+        roles = f"coach@{code}" if i < len(SAMPLE_CITIES) else "finance" if i % 10 == 0 else f"city_member@{code}"
+        lines.append(f"p{i}@many.example.org,{name} {i},{('fr', 'en')[i % 2]},{roles}\n")
+    return people(*lines)
+
+
+def test_five_thousand_people_are_imported_with_their_roles(with_cities: sessionmaker[Session], tmp_path: Path) -> None:
+    path = write(tmp_path, "people.csv", many_people(5000))
+    assert import_people(with_cities, path, at=AT) == (5000, 0)
+    held = (
+        select(RoleAssignment.role, func.count())
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(Person.email.like("%@many.example.org"))
+        .group_by(RoleAssignment.role)
+    )
+    with with_cities() as s:
+        by_role = {role: n for role, n in s.execute(held)}
+        coached = s.execute(
+            select(AuditEvent.trigger, func.count()).where(AuditEvent.trigger == "assign_coach").group_by("trigger")
+        ).all()
+        assert s.scalar(select(Person.name).where(Person.email == "p4999@many.example.org")) == "Person 4999"
+    assert by_role == {"coach": 12, "finance": 498, "city_member": 5000 - 12 - 498}
+    assert coached == [("assign_coach", 12)]  # each coach through the door, audited
+    again = write(tmp_path, "again.csv", many_people(5000, name="Renamed"))
+    assert import_people(with_cities, again, at=LATER) == (0, 5000)
+    with with_cities() as s:
+        assert s.scalar(select(func.count()).select_from(RoleAssignment)) == 5000  # no role twice
+        assert s.scalar(select(Person.name).where(Person.email == "p2500@many.example.org")) == "Renamed 2500"
+
+
+def test_a_defect_on_the_last_of_five_thousand_lines_refuses_them_all(
+    with_cities: sessionmaker[Session], tmp_path: Path
+) -> None:
+    content = many_people(4999) + "not-an-email,Last Person,fr,city_member@BKO\n"
+    path = write(tmp_path, "people.csv", content)
+    exc = refused_whole(
+        with_cities,
+        (Person, RoleAssignment, AuditEvent, OutboxMessage),
+        lambda: import_people(with_cities, path, at=AT),
+    )
+    assert len(exc.problems) == 1
+    assert_located(exc, path, 5001, "email", "")
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(with_cities: sessionmaker[Session], tmp_path: Path) -> None:
+    path = write(tmp_path, "people.csv", people(NEW))
+    with path.open("r+b") as f:
+        f.truncate(60_000_000)  # 60 MB (sparse): refused on its size alone
+    exc = refused_whole(
+        with_cities,
+        (Person, RoleAssignment, AuditEvent, OutboxMessage),
+        lambda: import_people(with_cities, path, at=AT),
+    )
+    assert shown(exc) == [f"{path}: is 60 MB; an import takes at most 50 MB and 100,000 rows: split the file"]
