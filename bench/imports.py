@@ -5,8 +5,9 @@ sample programme, and a file of --cities cities imported. Timed: `import_people`
 child process of its own, so its peak resident memory (getrusage ru_maxrss) is the import's and not the bench's;
 the child's resident memory before the import (Python, SQLAlchemy, the engine loaded) is printed too, and the
 difference is what the import itself cost. The people file gives each city a coach (through the door, audited),
-a lead and members, and a few people network-wide roles; every tenth person has no role. Last, a people file of
-about 100 MB is imported on each backend and must be refused; its time and peak memory are printed the same way.
+a lead and members, and a few people network-wide roles; every tenth person has no role. Last, people files of
+about 100 MB (over the size limit) and 45 MB (under it, over the row limit) are imported on each backend and must
+be refused; their time and peak memory are printed the same way.
 The aim: time linear in rows, memory bounded whatever the file's size.
 
     .venv/bin/python bench/imports.py [--backend sqlite|postgres|both] [--sizes 10000,100000] [--cities 1000]
@@ -38,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 AT = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 DEFAULT_POSTGRES = f"postgresql+psycopg://postgres@127.0.0.1:5432/{BENCH_DATABASE}"
-BIG_MB = 100
+BIG_MB = "100,45"  # over the size limit, and under it but over the row limit
 
 
 def cities_file(path: Path, count: int) -> Path:
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--sizes", default="10000,100000", help="people per file, comma-separated")
     p.add_argument("--cities", type=int, default=1000)
-    p.add_argument("--big-mb", type=int, default=BIG_MB, help="size of the file that must be refused (0: skip)")
+    p.add_argument("--big-mb", default=BIG_MB, help="sizes of the files that must be refused, comma-separated")
     p.add_argument("--postgres-url", default=os.environ.get("JALON_BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
     args = p.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",") if x]
@@ -156,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         cities = cities_file(folder / "cities.csv", args.cities)
         files = {n: people_file(folder / f"people-{n}.csv", n, args.cities) for n in sizes}
-        big = big_file(folder / "big.csv", args.big_mb) if args.big_mb else None
+        bigs = [big_file(folder / f"big-{mb}.csv", int(mb)) for mb in args.big_mb.split(",") if mb]
         for backend in backends:
             try:
                 for n, path in files.items():
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                     engine.dispose()
                     report(backend, f"{args.cities} cities", timed(url, "cities", cities))
                     report(backend, f"{n} people", timed(url, "people", path))
-                if big is not None:
+                for big in bigs:
                     engine, url = fresh(backend, folder, args.postgres_url, "big")
                     load(make_sessions(engine), EXAMPLES / "programme.yaml", at=AT)
                     import_cities(make_sessions(engine), cities, at=AT)
