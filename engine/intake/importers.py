@@ -313,23 +313,23 @@ def _write_people(
             ROLES.c.person_id.in_([r.id for r in known.values()])
         )
         held = {(person_id, role, city_id) for person_id, role, city_id in s.execute(query)}
-    grants: list[dict[str, object]] = []
-    doors: list[tuple[int, str, int]] = []
-    for line, email, _, _, _, roles in chunk:
+    grants: list[dict[str, object]] = []  # roles in file order; those before a coach go in before the door opens,
+    for line, email, _, _, _, roles in chunk:  # so whom the assignment is announced to is what it was row by row
         person_id = ids[email]
         for role, city_id in roles:
             if (person_id, role.value, city_id) in held:
                 continue
             held.add((person_id, role.value, city_id))
-            if role is Role.COACH and city_id is not None:
-                doors.append((line, email, city_id))
-            else:
+            if role is not Role.COACH or city_id is None:
                 grants.append({"person_id": person_id, "role": role.value, "city_id": city_id})
+                continue
+            if grants:
+                s.execute(insert(ROLES), grants)
+                grants = []
+            try:  # through the door: audited, the team is told
+                act_for_import(s, codes[city_id], "assign_coach", source, {"coach": email}, at)
+            except JalonError as exc:
+                rows.problem(line, "roles", str(exc))
     if grants:
         s.execute(insert(ROLES), grants)
-    for line, email, city_id in doors:  # through the door: audited, the team is told
-        try:
-            act_for_import(s, codes[city_id], "assign_coach", source, {"coach": email}, at)
-        except JalonError as exc:
-            rows.problem(line, "roles", str(exc))
     return len(fresh), len(chunk) - len(fresh)
