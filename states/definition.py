@@ -88,6 +88,7 @@ class Facts:
     tranches_unpaid: int = 0
     ceilings: Mapping[str, Decimal] = field(default_factory=dict)
     deadline_due: date | None = None
+    plan_currency: str | None = None  # the currency of the budget a committee decides on
 
 
 Guard = Callable[[Facts], "str | None"]

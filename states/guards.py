@@ -117,3 +117,13 @@ def some_detail_given(f: Facts) -> str | None:
     if f.data is not None and not any(f.data.get(k) for k in ("name", "country", "timezone", "languages")):
         return "Give at least one detail to change: name, country, time zone or languages."
     return None
+
+
+def award_in_plan_currency(f: Facts) -> str | None:
+    """The grant funds the plan the committee read: it is awarded in the currency of that plan's budget."""
+    if f.data is None or f.plan_currency is None:
+        return None
+    currency = str(f.data.get("currency", ""))
+    if currency and currency != f.plan_currency:
+        return f"The plan's budget is in {f.plan_currency}; award the grant in {f.plan_currency}, not {currency}."
+    return None

@@ -193,7 +193,7 @@ TRANSITIONS: Final = (
         EXPERIMENTING,
         "Record the committee's approval and the grant",
         {SEC},
-        guards=(g.within_ceiling,),
+        guards=(g.within_ceiling, g.award_in_plan_currency),
         needs=(AMOUNT, CURRENCY),
     ),
     _t(

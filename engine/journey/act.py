@@ -15,7 +15,7 @@ from engine.errors import Conflict, InvalidData, Refused
 from engine.journey import audit, effects, notify
 from engine.journey.effects import Actor
 from engine.journey.facts import gather, roles_elsewhere, roles_of
-from engine.journey.fields import parse_data, to_json
+from engine.journey.fields import parse_data, parse_note, to_json
 from engine.lookups import aware, definition_of, find_person, lock_city
 from models import City, Person
 from models.db import writing
@@ -125,7 +125,7 @@ def act(
         t = CITY_JOURNEY.transition(trigger)
     except KeyError:
         raise InvalidData(f"'{trigger}' is not a trigger. Triggers: {', '.join(CITY_JOURNEY.triggers)}.") from None
-    note = note.strip() or None if note else None
+    note = parse_note(note)  # every caller's note checked once: length, hidden characters
     with sessions.begin() as s:
         writing(s)
         row, definition, definition_version = lock_city(s, city)

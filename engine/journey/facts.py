@@ -106,6 +106,9 @@ def gather(
         facts["plan_submitted_by"] = email_of(s, plan.submitted_by if plan else None)
     if state in (j.CONTRACTING, j.INVESTMENT_COMMITTEE):
         facts["ceilings"] = definition.ceilings()
+    if state == j.INVESTMENT_COMMITTEE:
+        plan = pending_plan(s, city.id)
+        facts["plan_currency"] = plan.currency if plan else None
     if state in j.FUNDED:
         report = open_report(s, city.id)
         if report is not None and report.state in OPEN_REPORT:

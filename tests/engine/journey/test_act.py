@@ -114,6 +114,9 @@ def test_the_grant_respects_the_ceiling_and_the_currency(network: Network) -> No
         network.act("BKO", "approve_grant", SECRETARIAT, amount="1000.5", currency="XOF")
     with pytest.raises(InvalidData, match="never float"):
         network.act("BKO", "approve_grant", SECRETARIAT, amount=1000.5, currency="EUR")
+    network.act("BKO", "revise_plan", SECRETARIAT, changes="Budget in francs CFA, as the city spends it")
+    network.act("BKO", "submit_plan", LEAD_BKO, **{**PLAN, "budget": "26238280", "currency": "XOF"})
+    network.act("BKO", "send_to_committee", COACH_BKO)
     network.act("BKO", "approve_grant", SECRETARIAT, amount="32797850", currency="XOF")
     with network.sessions() as s:
         amounts = s.execute(
@@ -262,3 +265,17 @@ def test_can_lists_allowed_triggers_with_their_fields_and_refusals_with_reasons(
     assert not options["confirm"].allowed
     coach = {o.trigger: o for o in can(network.sessions, "BKO", COACH_BKO)}
     assert coach["approve_grant"].reason == "Only the secretariat may 'approve_grant'."
+
+
+def test_the_grant_is_awarded_in_the_currency_of_the_plan_the_committee_read(network: Network) -> None:
+    network.walk("BKO", "approve_grant")  # the plan's budget is in EUR
+    with pytest.raises(Refused, match="The plan's budget is in EUR; award the grant in EUR, not XOF"):
+        network.act("BKO", "approve_grant", SECRETARIAT, amount="20000000", currency="XOF")
+    network.act("BKO", "approve_grant", SECRETARIAT, amount="40000", currency="EUR")
+
+
+def test_a_note_with_hidden_characters_is_refused_by_the_door_itself(network: Network) -> None:
+    with pytest.raises(InvalidData, match="note"):
+        act(network.sessions, "BKO", "confirm", LEAD_BKO, at=network.tick(), note="ok\u202egnp.exe")
+    result = act(network.sessions, "BKO", "confirm", LEAD_BKO, at=network.tick(), note="  Vu avec le maire\n  ")
+    assert result.to_state == "confirmed"
