@@ -13,11 +13,15 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from email.headerregistry import Address as HeaderAddress
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import format_datetime
-from typing import Any
+from email.charset import QP, Charset
+from email.encoders import encode_base64
+from email.header import Header
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, formataddr
+from typing import Any, cast
 
 import yagmail
 from pydantic import SecretStr
@@ -44,27 +48,50 @@ def message_id(key: str, sender: Address) -> str:
     return f"<{digest}.jalon@{sender.email.rsplit('@', 1)[1]}>"
 
 
-def _header_address(a: Address) -> HeaderAddress:
-    local, domain = a.email.rsplit("@", 1)
-    return HeaderAddress(display_name=a.name, username=local, domain=domain)
+def _utf8() -> Charset:
+    charset = Charset("utf-8")
+    charset.body_encoding = QP  # readable in the .eml a person opens, safe on any server (no 8BITMIME needed)
+    return charset
 
 
-def compose(message: Outgoing, sender: Address) -> EmailMessage:
-    """A multipart message: a real text part, an HTML part, and Jalon's own attachments, nothing else."""
-    msg = EmailMessage(policy=SMTP_POLICY)
-    msg["Subject"] = header_safe(message.rendered.subject, "subject")
-    msg["From"] = _header_address(sender)
-    msg["To"] = _header_address(message.to)
+UTF8 = _utf8()
+WIRE = compat32.clone(linesep="\r\n")  # what SMTP carries
+
+
+def _address(a: Address) -> str:
+    return formataddr((a.name, a.email), charset="utf-8") if a.name else a.email
+
+
+def _text(body: str, subtype: str) -> MIMEText:
+    return MIMEText(body if body.endswith("\n") else body + "\n", subtype, UTF8)  # type: ignore[arg-type]
+
+
+def compose(message: Outgoing, sender: Address) -> bytes:
+    """A multipart message as it goes on the wire: a real text part, an HTML part, Jalon's own attachments.
+
+    Built on the email package's compat32 classes: the same message as EmailMessage's, read back by any client,
+    in a third of the time (its header registry parses and refolds every header; at 300 messages a second it
+    was most of the run), and without its folding bug that ate the space before a word with an accent.
+    """
+    subject = header_safe(message.rendered.subject, "subject")
+    body = MIMEMultipart(
+        "alternative", _subparts=[_text(message.rendered.text, "plain"), _text(message.rendered.html, "html")]
+    )
+    msg = MIMEMultipart("mixed", _subparts=[body]) if message.attachments else body
+    for a in message.attachments:
+        part = MIMEBase(*a.content_type.split("/", 1))
+        part.set_payload(a.data)
+        encode_base64(part)
+        part.add_header("Content-Disposition", "attachment", filename=header_safe(a.filename, "file name"))
+        msg.attach(part)
+    msg["Subject"] = subject if subject.isascii() else cast(str, Header(subject, "utf-8"))  # folded as encoded words
+    msg["From"] = _address(sender)
+    msg["To"] = _address(message.to)
     msg["Date"] = format_datetime(message.at)
     msg["Message-ID"] = header_safe(message.message_id, "Message-ID")
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(message.rendered.text)
-    msg.add_alternative(message.rendered.html, subtype="html")
-    for a in message.attachments:
-        maintype, subtype = a.content_type.split("/", 1)
-        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=header_safe(a.filename, "file name"))
-    msg["Content-Language"] = header_safe(message.rendered.language, "language")  # after set_content, which drops it
-    return msg
+    msg["Content-Language"] = header_safe(message.rendered.language, "language")
+    return msg.as_bytes(policy=WIRE)
 
 
 class _Answering(smtplib.SMTP):
@@ -145,7 +172,7 @@ class EmailSender:
         smtp = self.yag.smtp
         smtp.carrying = False
         try:
-            refused = smtp.sendmail(self.settings.sender.email, [message.to.email], mime.as_bytes())
+            refused = smtp.sendmail(self.settings.sender.email, [message.to.email], mime)
         except smtplib.SMTPRecipientsRefused as exc:
             return _judge(*_refusal_of(exc.recipients))
         except smtplib.SMTPResponseException as exc:  # before OSError: SMTPException is one, but this is one message's
