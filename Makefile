@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/board.py
 	$(BIN)/python bench/cli_start.py
 	$(BIN)/python bench/flow_run.py
+	$(BIN)/python bench/imports.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
