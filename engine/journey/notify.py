@@ -15,7 +15,7 @@ from models import City, Deadline, Grant, OutboxMessage, Person, Report, Tranche
 from models.money import Money
 from models.programme import Definition
 from notifications.catalogue import JOINED, KINDS, ON_TRIGGER
-from notifications.readers import holders
+from notifications.readers import holders, readers
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
 TIMED = ("stage", "report")  # deadlines a city team is told about; alarms are the secretariat's
@@ -144,7 +144,10 @@ def queue_new(s: Session, rows: list[dict[str, Any]]) -> int:
     """Insert the rows whose keys are not there yet (jobs that may run twice: a weekly digest, a re-import)."""
     if not rows:
         return 0
-    known = set(s.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_([r["key"] for r in rows]))))
+    keys = [r["key"] for r in rows]
+    known: set[str] = set()
+    for start in range(0, len(keys), 1000):  # bounded IN lists, whatever the cohort's size
+        known.update(s.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys[start : start + 1000]))))
     fresh = [r for r in rows if r["key"] not in known]
     if fresh:
         s.execute(insert(OUTBOX), fresh)
@@ -208,16 +211,32 @@ def selection_notices(s: Session, at: datetime) -> int:
     """Every selected city's team asked to confirm interest and availability, by when; once per reader.
 
     Run after each import: cities usually arrive before their people, and a city team named later is told too.
+    A few statements for the whole cohort, whatever its size (an import of a thousand cities runs it once).
     """
-    written = 0
-    for city in s.scalars(select(City).where(City.state == "selected").order_by(City.id)):
-        people = {code: holders(s, (city.id,), KINDS[code].audiences) for code in JOINED}
+    cities = s.execute(
+        select(City.id, City.code, City.selected_at).where(City.state == "selected").order_by(City.id)
+    ).all()
+    ids = [c.id for c in cities]
+    found = readers(s, ids, {role for code in JOINED for role in KINDS[code].audiences})
+    nearest: dict[int, dict[str, str]] = {}
+    for city_id, subject, due_on in s.execute(
+        select(Deadline.city_id, Deadline.subject, Deadline.due_on)
+        .where(Deadline.city_id.in_(ids), Deadline.state == "open", Deadline.kind.in_(TIMED))
+        .order_by(Deadline.due_on.desc(), Deadline.id.desc())
+    ):
+        nearest[city_id] = {"subject": subject, "due_on": due_on.isoformat()}  # the last written is the soonest
+    rows: list[dict[str, Any]] = []
+    for city in cities:
+        people = {
+            code: sorted({r.person_id for role in KINDS[code].audiences for r in found.get((city.id, role), [])})
+            for code in JOINED
+        }
         payload = {
             "trigger": "join",
             "actor": "",
             "note": None,
             "at": city.selected_at.isoformat(),
-            "next_deadline": next_deadline(s, city.id),
+            "next_deadline": nearest.get(city.id),
         }
-        written += queue_new(s, _rows(city.id, JOINED, people, f"{city.code}:join", payload, at))
-    return written
+        rows += _rows(city.id, JOINED, people, f"{city.code}:join", payload, at)
+    return queue_new(s, rows)
