@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -107,6 +108,10 @@ class ChannelDown(Exception):
 
 class Sender(Protocol):
     """An open connection that carries messages one by one."""
+
+    def expect(self, messages: Sequence[Outgoing]) -> None:
+        """The messages to carry next, in order: a sender may get them ready while it waits on the wire."""
+        ...
 
     def send(self, message: Outgoing) -> Outcome:
         """Carry one message and say how it went; never raises for one message's fault."""

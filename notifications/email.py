@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.charset import QP, Charset
@@ -162,11 +163,24 @@ class EmailSender:
 
     def __init__(self, yag: _Yagmail, settings: SmtpSettings) -> None:
         self.yag, self.settings = yag, settings
+        self.composer = ThreadPoolExecutor(1, thread_name_prefix="jalon-compose")
+        self.ahead: dict[str, Future[bytes]] = {}
+
+    def expect(self, messages: Sequence[Outgoing]) -> None:
+        """Compose what comes next on a thread of its own, while this one waits on the server and the database."""
+        for m in messages:
+            self.ahead[m.key] = self.composer.submit(compose, m, self.settings.sender)
+
+    def close(self) -> None:
+        """Drop what was composed ahead and not sent."""
+        self.composer.shutdown(wait=True, cancel_futures=True)
+        self.ahead.clear()
 
     def send(self, message: Outgoing) -> Outcome:
         """Send one message; a connection lost before its DATA is ChannelDown (the rest waits), after it Dropped."""
+        ready = self.ahead.pop(message.key, None)
         try:
-            mime = compose(message, self.settings.sender)
+            mime = ready.result() if ready else compose(message, self.settings.sender)
         except (HeaderRefused, ValueError) as exc:
             return Failed(f"refused before sending: {exc}")
         smtp = self.yag.smtp
@@ -215,7 +229,8 @@ class EmailChannel:
     def connect(self) -> Iterator[EmailSender]:
         """Log in once; every message of the batch goes over this connection; closed at the end, always."""
         s = self.settings
-        tls = ssl.create_default_context()  # smtplib's own default checks neither certificate nor host name
+        # smtplib's own default checks neither certificate nor host name; made only for TLS (it reads the CA store)
+        tls = ssl.create_default_context() if s.security in ("starttls", "ssl") else None
         yag = _Yagmail(
             user=s.user or None,
             password=s.password.get_secret_value() if s.password else None,
@@ -234,7 +249,9 @@ class EmailChannel:
             raise ChannelDown(f"the mail server refused the login of {s.user}: {_code(exc)[1]}") from None
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise ChannelDown(f"cannot reach the mail server at {s.shown()}: {exc}") from None
+        sender = EmailSender(yag, s)
         try:
-            yield EmailSender(yag, s)
+            yield sender
         finally:
+            sender.close()
             yag.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -184,6 +184,9 @@ class Flaky:
         with self.inner.connect() as sender:
             self.sender = sender
             yield self
+
+    def expect(self, messages: Sequence[Outgoing]) -> None:
+        self.sender.expect(messages)
 
     def send(self, message: Outgoing) -> Outcome:
         return self.on(message) or self.sender.send(message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -106,6 +106,9 @@ class Meddling:
         with self.inner.connect() as sender:
             self.sender = sender
             yield self
+
+    def expect(self, messages: Sequence[Outgoing]) -> None:
+        self.sender.expect(messages)
 
     def send(self, message: Outgoing) -> Outcome:
         hook, self.before_first = self.before_first, lambda: None
