@@ -6,11 +6,13 @@ then those rows copied, each under a key of its own, up to --messages rows. The 
 in a process of its own on loopback, writing each message to a file, as the demo and a newcomer use it.
 
 Timed: one deliver() call that sends every row (claims in batches of --batch, one SMTP connection per batch,
-each message rendered in its reader's language, composed, sent, and marked sent in its own commit). Between
-runs every row is put back to pending and the sink's folder emptied. The figure is the median of the runs.
-A second figure times rendering and composing (to the bytes on the wire) alone (no database, no network), to show where time goes.
+each message rendered in its reader's language, composed ahead on a thread, sent, and marked sent in its own
+commit, one UPDATE). Between runs every row is put back to pending and the sink's folder emptied. The figure is
+the median of the runs. On PostgreSQL the benchmark keeps to a schema of its own (bench_deliver).
+A second figure times rendering and composing (to the bytes on the wire) alone (no database, no network), to
+show where time goes.
 
-The aim: 100 messages per second or more.
+The aim: 300 messages per second or more, for 1,000 messages as for 10,000 (issue 11).
 
     .venv/bin/python bench/deliver.py [--backend sqlite|postgres|both] [--messages 1000] [--repeat 3]
 """
@@ -53,7 +55,7 @@ EXAMPLES = ROOT / "examples"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SECRETARIAT = "claire.martin@aston.example.org"
 DEFAULT_POSTGRES = f"postgresql+psycopg://postgres@127.0.0.1:5432/{BENCH_DATABASE}"
-AIM = 100.0
+AIM = 300.0
 
 
 def populate(engine: Engine, total: int) -> int:
