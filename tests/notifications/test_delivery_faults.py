@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -220,3 +223,58 @@ def test_our_database_cut_at_random_points_fails_nothing_and_loses_nothing(
     assert set(received) == ids and len(ids) == total, "nothing lost"
     repeated = [n for n in received.values() if n > 1]
     assert set(repeated) <= {2} and len(repeated) <= len(lost), "at most the message in flight, per cut run"
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_jalon_deliver_says_it_lost_the_database_and_exits_1(committed_postgres: Engine, tmp_path: Path) -> None:
+    """`jalon deliver` whose database connections are cut while the server holds the fifth message: it says the
+    database was lost and exits 1, fails nothing; the next run sends the rest, at most that fifth message twice."""
+    total = _many(committed_postgres, 150)
+    with committed_postgres.connect() as conn:
+        schema = conn.scalar(text("SHOW search_path"))
+    name = f"jalon-deliver-cli-{random.getrandbits(32):08x}"
+    url = committed_postgres.url.render_as_string(hide_password=False)
+    killer = make_engine(url, isolation_level="AUTOCOMMIT")
+
+    def cut(count: int) -> None:
+        if count == 5:
+            with killer.connect() as conn:
+                conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :n"),
+                    {"n": name},
+                )
+
+    box = Mailbox(tmp_path / "mail", on_message=cut)
+    env = {
+        **os.environ,
+        "JALON_DATABASE_URL": f"{url}?options=-csearch_path%3D{schema}&application_name={name}",
+        "JALON_SMTP_PORT": str(box.port),
+        "COLUMNS": "200",
+    }
+    at = START + timedelta(days=1)
+    try:
+        runs = []
+        for when in (at, at + DOWN_RETRY + timedelta(minutes=1)):
+            runs.append(
+                subprocess.run(
+                    [sys.executable, "-m", "cli", "deliver", "--at", when.isoformat()],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                )
+            )
+        received = arrivals(box)
+    finally:
+        box.stop()
+        killer.dispose()
+    first, second = runs
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "database connection was lost" in first.stderr and "Traceback" not in first.stderr
+    assert "failed 0" in first.stdout
+    assert second.returncode == 0, second.stderr
+    with committed_postgres.connect() as conn:
+        states = Counter(conn.scalars(select(OutboxMessage.state).where(OutboxMessage.channel == "email")))
+    assert states == Counter({"sent": total})
+    assert len(received) == total and sum(received.values()) <= total + 1, "at most the fifth message twice"
