@@ -48,13 +48,26 @@ def zone_of(reader_zone: str | None, role: str, city_zone: str | None, programme
     return city_zone if city_zone and reads_in_city(role) else programme_zone
 
 
-def readers(s: Session, city_ids: Iterable[int], roles: Iterable[str]) -> dict[tuple[int | None, str], list[Reader]]:
-    """Everyone holding each role for each city, in one query: the one place roles become readers.
+@dataclass
+class Readership:
+    """Who holds which role, for a set of cities: network-wide holders kept once, not copied to every city."""
 
-    Network-wide holders (secretariat, finance) are listed under each city and under None.
-    """
+    by_city: dict[tuple[int, str], list[Reader]]
+    network: dict[str, list[Reader]]
+
+    def of(self, city_id: int, role: str) -> list[Reader]:
+        """The readers of a role for one city: its own holders, then the network's."""
+        return self.by_city.get((city_id, role), []) + self.network.get(role, [])
+
+    def everyone(self) -> set[int]:
+        """Every person found, once."""
+        return {r.person_id for group in (*self.by_city.values(), *self.network.values()) for r in group}
+
+
+def readers(s: Session, city_ids: Iterable[int], roles: Iterable[str]) -> Readership:
+    """Everyone holding each role for each city, or network-wide, in one query: the one place roles become readers."""
     wanted, ids = set(roles), set(city_ids)
-    found: dict[tuple[int | None, str], list[Reader]] = defaultdict(list)
+    found = Readership(defaultdict(list), defaultdict(list))
     if not wanted:
         return found
     rows = s.execute(
@@ -67,12 +80,14 @@ def readers(s: Session, city_ids: Iterable[int], roles: Iterable[str]) -> dict[t
         .order_by(Person.id)
     )
     for city_id, role, person_id, email, zone in rows:
-        for target in (None, *ids) if city_id is None else (city_id,):
-            found[(target, role)].append(Reader(person_id, email, role, zone))
+        reader = Reader(person_id, email, role, zone)
+        if city_id is None:
+            found.network[role].append(reader)
+        else:
+            found.by_city[(city_id, role)].append(reader)
     return found
 
 
 def holders(s: Session, city_ids: Iterable[int], roles: Iterable[str]) -> list[int]:
     """The people holding any of these roles for these cities (or network-wide), each once, in a stable order."""
-    found = readers(s, city_ids, roles)
-    return sorted({r.person_id for group in found.values() for r in group})
+    return sorted(readers(s, city_ids, roles).everyone())

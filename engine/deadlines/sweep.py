@@ -18,7 +18,7 @@ from models import AuditEvent, City, Deadline, OutboxMessage, ProgrammeVersion, 
 from models.db import writing
 from models.programme import Definition, decoded
 from models.types import UTCDateTime
-from notifications.readers import AUDIENCE_ROLES, Reader, readers, zone_of
+from notifications.readers import AUDIENCE_ROLES, Reader, Readership, readers, zone_of
 
 BATCH = 500
 OUTBOX = cast(Table, OutboxMessage.__table__)
@@ -224,9 +224,9 @@ def _message(
     return email_row(f"rung:{rung.id}:{person_id}", kind, city_id, person_id, payload, at)
 
 
-def _audience(people: dict[tuple[int | None, str], list[Reader]], city_id: int, audience: str) -> list[Reader]:
+def _audience(people: Readership, city_id: int, audience: str) -> list[Reader]:
     """The readers of a ladder's audience for one city, each once, by email."""
-    found = {r.person_id: r for role in AUDIENCE_ROLES[audience] for r in people.get((city_id, role), [])}
+    found = {r.person_id: r for role in AUDIENCE_ROLES[audience] for r in people.of(city_id, role)}
     return sorted(found.values(), key=lambda r: r.email)
 
 

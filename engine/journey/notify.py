@@ -228,7 +228,7 @@ def selection_notices(s: Session, at: datetime) -> int:
     rows: list[dict[str, Any]] = []
     for city in cities:
         people = {
-            code: sorted({r.person_id for role in KINDS[code].audiences for r in found.get((city.id, role), [])})
+            code: sorted({r.person_id for role in KINDS[code].audiences for r in found.of(city.id, role)})
             for code in JOINED
         }
         payload = {
