@@ -36,8 +36,8 @@ def sweep_task(at: str) -> dict[str, int]:
 def deliver_task(at: str) -> dict[str, int]:
     """Send what is due; a mail server that is down is retried by the task, the messages wait in the outbox."""
     report = deliver(database.sessions(), moment(at), email_channel())
-    if report.down:
-        raise ConnectionError(report.down)  # Prefect retries; nothing was lost or counted against a message
+    if report.down or report.lost:  # Prefect retries; nothing was lost or counted against a message
+        raise ConnectionError(report.down or report.lost)
     return {k: report.count(k) for k in ("sent", "retry", "failed")}
 
 

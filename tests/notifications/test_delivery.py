@@ -18,7 +18,7 @@ from engine.views.digest import weekly_digest
 from mail_server import Mailbox, free_port, smtp
 from models import OutboxMessage, Person
 from notifications.channels import Outcome, Outgoing, Retry
-from notifications.delivery import MAX_ATTEMPTS
+from notifications.claims import MAX_ATTEMPTS
 from notifications.email import EmailChannel
 from support import LEAD_BKO, MAYOR_BKO, SECRETARIAT, Network
 

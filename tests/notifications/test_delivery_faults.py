@@ -23,7 +23,7 @@ from mail_server import Mailbox, smtp
 from models import City, OutboxMessage
 from models.db import make_engine, make_sessions
 from notifications.channels import Outcome, Outgoing
-from notifications.delivery import BACKOFF, DOWN_RETRY
+from notifications.claims import BACKOFF, DOWN_RETRY
 from notifications.email import EmailChannel
 from support import LEAD_BKO, SECRETARIAT, START, Network, load_examples
 
