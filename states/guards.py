@@ -108,7 +108,7 @@ def all_tranches_paid(f: Facts) -> str | None:
 def deadline_open(f: Facts) -> str | None:
     """Only a running deadline can be extended."""
     if f.deadline_due is None:
-        return "The city has no running deadline in this stage to extend."
+        return "The city has no running deadline to extend (neither its stage's nor a report's)."
     return None
 
 

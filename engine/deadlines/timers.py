@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, and_, case, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from engine.deadlines.calendar import BusinessCalendar, calendar_for
@@ -222,12 +222,26 @@ def shift(deadline: Deadline, city: City, definition: Definition, at: datetime) 
     plan(deadline, city, definition)
 
 
+def running(city_id: int, state: str) -> Select[Deadline]:
+    """The deadline an extension moves: the current stage's, else the report the city owes (late reports are
+    the most common delay); alarms are never extended."""
+    return (
+        select(Deadline)
+        .where(
+            Deadline.city_id == city_id,
+            Deadline.state == "open",
+            or_(and_(Deadline.kind == STAGE, Deadline.subject == state), Deadline.kind == REPORT),
+        )
+        .order_by(case((Deadline.kind == STAGE, 0), else_=1), Deadline.due_on, Deadline.id)
+        .limit(1)
+    )
+
+
 def extend(s: Session, city: City, definition: Definition, days: int) -> Deadline | None:
-    """Push the current stage's deadline by business days; the rungs still to come are re-planned."""
-    current = [d for d in open_deadlines(s, city.id) if d.kind == STAGE and d.subject == city.state]
-    if not current:
+    """Push the running deadline by business days; the rungs still to come are re-planned."""
+    deadline = s.scalar(running(city.id, city.state).options(selectinload(Deadline.rungs)))
+    if deadline is None:
         return None
-    deadline = current[0]
     deadline.due_on = city_calendar(city).add(deadline.due_on, days)
     deadline.extended_days += days
     plan(deadline, city, definition)

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models import ChecklistTick, City, Deadline, Grant, Person, Plan, Report, RoleAssignment, Tranche
+from engine.deadlines.timers import running
+from models import ChecklistTick, City, Grant, Person, Plan, Report, RoleAssignment, Tranche
 from models.programme import Definition
 from states import Facts, Role
 from states import lifecycle as j
@@ -90,11 +91,8 @@ def gather(
     facts: dict[str, Any] = {"actor": actor, "data": data}
     state = city.state
     if trigger in (None, "extend_deadline"):
-        facts["deadline_due"] = s.scalar(
-            select(Deadline.due_on).where(
-                Deadline.city_id == city.id, Deadline.state == "open", Deadline.subject == state
-            )
-        )
+        found = s.scalar(running(city.id, state))
+        facts["deadline_due"] = found.due_on if found else None
     if state == j.ONBOARDING:
         facts["onboarding_items"] = definition.objective_labels()
         ticks = s.scalars(select(ChecklistTick.item).where(ChecklistTick.city_id == city.id))

@@ -41,6 +41,11 @@ def language_list(text: str) -> list[str]:
     return codes
 
 
+def as_typed(text: str) -> str:
+    """Text as a person typed it, whatever sent it: browsers send CRLF, old Macs CR; kept as LF, trimmed."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def _parse(f: FieldDef, raw: object) -> object:
     """One value of the field's kind; ValueError carries the reason."""
     kind = f.kind
@@ -50,7 +55,7 @@ def _parse(f: FieldDef, raw: object) -> object:
         return parse_amount(str(raw))
     if not isinstance(raw, (str, int, Decimal, date)):
         raise ValueError("must be typed text, not a file or a list")
-    text = str(raw).strip().replace("\r\n", "\n")
+    text = as_typed(str(raw))
     if kind is FieldKind.CURRENCY:
         return check_currency(text)
     if kind is FieldKind.INTEGER:
@@ -96,7 +101,7 @@ def hidden_reason(text: str) -> str:
 
 def parse_note(note: str | None) -> str | None:
     """A note as kept in the history (trimmed, None when blank), or InvalidData saying what is wrong."""
-    text = (note or "").strip().replace("\r\n", "\n")
+    text = as_typed(note or "")
     if len(text) > NOTE_LENGTH:
         raise InvalidData(f"The note is {len(text)} characters long; at most {NOTE_LENGTH}.")
     if HIDDEN.search(text):

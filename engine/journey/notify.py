@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from engine.deadlines.timers import running
 from engine.journey.effects import Actor
 from engine.journey.facts import experiment_tranches, pending_plan
 from models import City, Deadline, Grant, OutboxMessage, Person, Report, Tranche
@@ -111,15 +112,8 @@ def _details(s: Session, city: City, trigger: str, data: Mapping[str, Any], defi
             return {"tranche": _last_paid(s, city.id), "grant": _grant(s, city.id, "experiment")}
         case "submit_report" | "approve_report":
             return {"report": _report(s, city.id)}
-        case "extend_deadline":  # the deadline that moved: the current stage's, not merely the nearest
-            moved = s.execute(
-                select(Deadline.subject, Deadline.due_on).where(
-                    Deadline.city_id == city.id,
-                    Deadline.state == "open",
-                    Deadline.kind == "stage",
-                    Deadline.subject == city.state,
-                )
-            ).first()
+        case "extend_deadline":  # the deadline that moved (the stage's, or the report's), not merely the nearest
+            moved = s.scalar(running(city.id, city.state))
             return {"next_deadline": {"subject": moved.subject, "due_on": moved.due_on.isoformat()}} if moved else {}
     return {}
 

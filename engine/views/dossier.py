@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.lookups import definition_of, find_city
-from models import ChecklistTick, Deadline, Grant, Report, Rung, Tranche
+from models import ChecklistTick, Deadline, Grant, Plan, Report, Rung, Tranche
 from models.money import Money
 
 
@@ -36,6 +36,38 @@ class Ledger:
 
 
 @dataclass(frozen=True)
+class PlanPaper:
+    """A city's latest plan as its reviewers read it: what they decide on."""
+
+    number: int
+    title: str
+    hypothesis: str  # objectives and hypotheses, line breaks kept
+    budget: Money
+    duration_months: int
+    procurement: str | None
+    submitted_at: datetime
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class ReportPaper:
+    """A submitted report waiting for its review: its summary, line breaks kept."""
+
+    kind: str  # "periodic" or "final"
+    number: int
+    summary: str
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Papers:
+    """What a reviewer decides on for one city: its latest plan, and the report waiting for review (if any)."""
+
+    plan: PlanPaper | None
+    report: ReportPaper | None
+
+
+@dataclass(frozen=True)
 class Dossier:
     """Everything on a city's page that is not its history."""
 
@@ -47,6 +79,7 @@ class Dossier:
     checklist: tuple[tuple[str, dict[str, str], bool], ...]  # key, labels by language, done
     grants: tuple[Ledger, ...]
     reports: tuple[tuple[str, int, str, date | None], ...]  # kind, number, state, due
+    papers: Papers = Papers(None, None)
 
 
 def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
@@ -93,4 +126,47 @@ def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
             .where(Report.city_id == city.id)
             .order_by(Report.id)
         )
-        return Dossier(city.code, city.name, city.state, city.version, rungs, checklist, tuple(grants), tuple(reports))
+        return Dossier(
+            city.code,
+            city.name,
+            city.state,
+            city.version,
+            rungs,
+            checklist,
+            tuple(grants),
+            tuple(reports),
+            _papers(s, city.id),
+        )
+
+
+def papers(sessions: sessionmaker[Session], codes: list[str]) -> dict[str, Papers]:
+    """The plan and the waiting report of each city asked for (by code): what "my approvals" shows beside each."""
+    with sessions() as s:
+        return {code: _papers(s, find_city(s, code).id) for code in codes}
+
+
+def _papers(s: Session, city_id: int) -> Papers:
+    plan = s.scalar(select(Plan).where(Plan.city_id == city_id).order_by(Plan.number.desc()).limit(1))
+    report = s.scalar(
+        select(Report)
+        .where(Report.city_id == city_id, Report.state == "submitted")
+        .order_by(Report.submitted_at.desc(), Report.id.desc())
+        .limit(1)
+    )
+    return Papers(
+        None
+        if plan is None
+        else PlanPaper(
+            plan.number,
+            plan.title,
+            plan.hypothesis,
+            Money.from_minor(plan.budget_minor, plan.currency),
+            plan.duration_months,
+            plan.procurement,
+            plan.submitted_at,
+            plan.outcome,
+        ),
+        None
+        if report is None
+        else ReportPaper(report.kind, report.number, report.summary or "", report.submitted_at),
+    )

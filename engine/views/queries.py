@@ -32,6 +32,7 @@ class CityStatus:
     deadline: date | None
     late_by: int | None  # business days past the deadline on the city's calendar (0: on time)
     mark: str  # "on time", "late", "very late" (or "" without a deadline)
+    coach_name: str | None = None  # the coach as people call them (the board shows names, not addresses)
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,9 @@ def status(sessions: sessionmaker[Session], at: datetime) -> list[CityStatus]:
         ):
             nearest[d.city_id] = d  # the last one written is the soonest due
         coaches = {
-            city_id: email
-            for city_id, email in s.execute(
-                select(RoleAssignment.city_id, Person.email)
+            city_id: (email, name)
+            for city_id, email, name in s.execute(
+                select(RoleAssignment.city_id, Person.email, Person.name)
                 .join(Person, Person.id == RoleAssignment.person_id)
                 .where(RoleAssignment.role == Role.COACH.value)
             )
@@ -124,13 +125,15 @@ def status(sessions: sessionmaker[Session], at: datetime) -> list[CityStatus]:
                 CITY_JOURNEY.state(c.state).label,
                 c.state_since,
                 c.version,
-                coaches.get(c.id),
+                coach[0] if coach else None,
                 d.due_on if d else None,
                 late := late_by(c, d, at) if d else None,
                 mark(late, definition),
+                coach[1] if coach else None,
             )
             for c, definition in rows
             for d in [nearest.get(c.id)]
+            for coach in [coaches.get(c.id)]
         ]
 
 
@@ -253,6 +256,21 @@ def holder(sessions: sessionmaker[Session], code: str, role: str) -> str | None:
             .order_by(Person.email)
             .limit(1)
         )
+
+
+def home_city(sessions: sessionmaker[Session], person_id: int) -> str | None:
+    """The one city a person works for, when all their roles are in its team (lead or member): where they start."""
+    team = {Role.CITY_LEAD.value, Role.CITY_MEMBER.value}
+    with sessions() as s:
+        roles = s.execute(
+            select(RoleAssignment.role, City.code)
+            .outerjoin(City, City.id == RoleAssignment.city_id)
+            .where(RoleAssignment.person_id == person_id)
+        ).all()
+    cities = {code for _, code in roles}
+    if roles and all(role in team for role, _ in roles) and len(cities) == 1:
+        return cities.pop()
+    return None
 
 
 def where_is(sessions: sessionmaker[Session], code: str) -> tuple[str, date | None] | None:

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from engine import Refused
 from engine.deadlines.sweep import sweep
-from engine.views.queries import deadlines, status
-from models import City, Deadline, Report
-from support import COACH_BKO, LEAD_BKO, Network
+from engine.views.queries import deadlines, history, status
+from models import City, Deadline, Report, Rung
+from support import COACH_BKO, LEAD_BKO, SECRETARIAT, Network
 
 
 def reports_of(network: Network, city: str) -> list[tuple[str, int, str, date | None]]:
@@ -103,3 +103,20 @@ def test_the_board_shows_an_experimenting_city_its_report_deadline(network: Netw
         3,
         "late",
     )
+
+
+def test_a_report_deadline_is_extended_with_a_reason_like_a_stage_deadline(network: Network) -> None:
+    """Late reports are the most common delay: the secretariat moves the report's deadline and its reminders."""
+    awarded(network)
+    network.act("BKO", "extend_deadline", SECRETARIAT, days="5", reason="Le conseil municipal siège le 14")
+    # Tuesday 7 April + 5 business days in Mali: Tuesday 14 April.
+    assert report_deadlines(network, "BKO") == [("periodic_report_1", date(2026, 4, 14), "open")]
+    with network.sessions() as s:
+        first = s.scalar(
+            select(Rung.fire_at)
+            .join(Deadline, Deadline.id == Rung.deadline_id)
+            .where(Deadline.subject == "periodic_report_1", Rung.business_days == 0)
+        )
+    assert first is not None and first.date() == date(2026, 4, 14)  # the day-0 reminder moved with it
+    [event] = [e for e in history(network.sessions, "BKO") if e.trigger == "extend_deadline"]
+    assert event.data == {"days": 5, "reason": "Le conseil municipal siège le 14"}

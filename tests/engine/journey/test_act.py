@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from engine import Conflict, InvalidData, NotFound, Refused, act
 from engine.journey.audit import replay, verify
 from engine.views.queries import can, history, status
-from models import AuditEvent, Grant, OutboxMessage, Tranche
+from models import AuditEvent, Grant, OutboxMessage, Plan, Tranche
 from support import (
     COACH_BEN,
     COACH_BKO,
@@ -279,3 +279,17 @@ def test_a_note_with_hidden_characters_is_refused_by_the_door_itself(network: Ne
         act(network.sessions, "BKO", "confirm", LEAD_BKO, at=network.tick(), note="ok\u202egnp.exe")
     result = act(network.sessions, "BKO", "confirm", LEAD_BKO, at=network.tick(), note="  Vu avec le maire\n  ")
     assert result.to_state == "confirmed"
+
+
+def test_text_keeps_the_line_breaks_a_browser_sends_and_one_line_fields_refuse_them(network: Network) -> None:
+    """Browsers send CRLF; old Macs CR: a plan's objectives keep their lines, a title refuses a line break."""
+    network.walk("BKO", "submit_plan")
+    typed = "Réduire les files d'attente au marché\r\nHypothèse : les vendeurs consultent les prix\rMesure : 3 mois"
+    with pytest.raises(InvalidData, match="one line"):
+        network.act("BKO", "submit_plan", LEAD_BKO, **{**PLAN, "title": "Données\r\nouvertes"})
+    network.act("BKO", "submit_plan", LEAD_BKO, **{**PLAN, "hypothesis": typed})
+    with network.sessions() as s:
+        kept = s.scalar(select(Plan.hypothesis).where(Plan.number == 1))
+    assert kept == (
+        "Réduire les files d'attente au marché\nHypothèse : les vendeurs consultent les prix\nMesure : 3 mois"
+    )
