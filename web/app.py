@@ -8,11 +8,13 @@ import logging
 import os
 import re
 import threading
+import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_currency
 from fastapi import FastAPI, Form, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
@@ -25,17 +27,18 @@ from engine.access.grants import holder, sign_out_everywhere
 from engine.access.signin import AlreadyUsed, Asked, email_of, newest_link, request_link, spend, used
 from engine.access.tokens import APPROVE, BadToken, Signer
 from engine.errors import InvalidData, JalonError
-from engine.views.dossier import dossier
+from engine.views.dossier import dossier, papers
 from engine.views.feeds import calendar
-from engine.views.queries import can, deadlines, history, registry, status
+from engine.views.queries import can, deadlines, history, home_city, registry, status
 from flows.announce import announce
-from notifications.words import LANGUAGES, STAGES, subject_name
+from notifications.words import LANGUAGES, ROLES, STAGES, subject_name
 from states import CITY_JOURNEY
 from web import auth
 from web.words import UI, trigger_label
 
 LOG = logging.getLogger("jalon.web")
 SIGNIN_LASTS = timedelta(minutes=15)
+MONEY_LOCALES = {"pt": "pt_PT"}  # the pages write European Portuguese: 40 000,00 €, not € 40.000,00
 ICS, ICS_LASTS = "ics", timedelta(days=366)
 PAGES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, undefined=StrictUndefined
@@ -78,14 +81,29 @@ def language(person: str | None, accept: str) -> str:
     return "en"
 
 
+def by_name(name: str) -> str:
+    """A sort key that files "Évora" under E, as a reader looks for it."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+
+
+def coach_key(choice: tuple[str, str]) -> str:
+    """Coaches in the filter by name."""
+    return by_name(choice[0])
+
+
 def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, deliver: Callable[[], Any]) -> FastAPI:
     """The application; `deliver` sends what waits in the outbox (called after a sign-in link is queued)."""
     app = FastAPI(title="Jalon", docs_url=None, redoc_url=None, openapi_url=None)
 
     def page(
-        request: Request, name: str, reader: auth.Reader | None, status_code: int = 200, **values: Any
+        request: Request,
+        name: str,
+        reader: auth.Reader | None,
+        status_code: int = 200,
+        speaks: str | None = None,  # the language of the person a link was sent to, when no one is signed in
+        **values: Any,
     ) -> Response:
-        lang = language(reader.language if reader else None, request.headers.get("accept-language", ""))
+        lang = language(reader.language if reader else speaks, request.headers.get("accept-language", ""))
         words = UI[lang]
         made, new = auth.browser(request)
         context = {
@@ -94,6 +112,13 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             "stage": lambda code: STAGES[lang].get(code, code),
             "subject": lambda code: subject_name(code, lang),
             "act_name": lambda option: trigger_label(option.trigger, option.label, lang),
+            "verdict": lambda trigger: (
+                trigger_label(trigger, CITY_JOURNEY.transition(trigger).label, lang)
+                if trigger in CITY_JOURNEY.triggers
+                else trigger.replace("_", " ")
+            ),
+            "money": lambda m: format_currency(m.amount, m.currency, locale=MONEY_LOCALES.get(lang, lang)),
+            "role": lambda code: ROLES[lang].get(code, code),
             "reader": reader,
             "csrf": auth.csrf_token(signer, made, auth.session_id(signer, request)),
             **values,
@@ -196,7 +221,8 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             spend(sessions, claims.jti, "signin", person, auth.now())
         except (BadToken, AlreadyUsed, LookupError) as exc:
             return page(request, "message.html", None, 400, title="400", text=str(exc))
-        response = RedirectResponse("/", status_code=303)
+        home = home_city(sessions, person)  # a city's own team starts on its city's page, others on the board
+        response = RedirectResponse(f"/cities/{home}" if home else "/", status_code=303)
         auth.sign_in(signer, request, response, person, int(data["k"]))
         return response
 
@@ -221,7 +247,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
     @app.get("/", response_class=HTMLResponse)
     def board(request: Request, coach: str = "", country: str = "", stage: str = "") -> Response:
         reader = who(request)
-        rows = status(sessions, auth.now())
+        rows = sorted(status(sessions, auth.now()), key=lambda r: by_name(r.name))
         shown = [
             r
             for r in rows
@@ -230,7 +256,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             and (not stage or r.state == stage)
         ]
         choices = {
-            "coaches": sorted({r.coach for r in rows if r.coach}),
+            "coaches": sorted({(r.coach_name or r.coach, r.coach) for r in rows if r.coach}, key=coach_key),
             "countries": sorted({r.country for r in rows}),
             "stages": [s.name for s in CITY_JOURNEY.states if any(r.state == s.name for r in rows)],
         }
@@ -246,7 +272,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
                 r.deadline.isoformat() if r.deadline else "—",
                 late.format(n=r.late_by) if r.late_by else "",
                 r.deadline is not None and not r.late_by,
-                r.coach or "—",
+                r.coach_name or r.coach or "—",
             )
             for r in shown
         ]
@@ -263,6 +289,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
         allowed = [(o, CITY_JOURNEY.transition(o.trigger).needs) for o in judged if o.allowed]
         refused = [o for o in judged if not o.allowed and o.possible_here]
         trail = history(sessions, code)
+        done = done if done in CITY_JOURNEY.triggers else ""
         return page(request, "city.html", reader, file=file, allowed=allowed, refused=refused, trail=trail, done=done)
 
     @app.post("/cities/{code}/act", response_class=HTMLResponse)
@@ -300,40 +327,64 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
     @app.get("/approvals", response_class=HTMLResponse)
     def approvals(request: Request) -> Response:
         reader = who(request)
-        waiting = []
+        waiting: list[tuple[Any, list[Any]]] = []
         rows = [r for r in status(sessions, auth.now()) if r.state in APPROVAL_STAGES]  # judge only where one can wait
         for row in sorted(rows, key=lambda r: r.since):
             judged = can(sessions, row.city, reader.email)
             mine = [o for o in judged if o.allowed and o.trigger in APPROVING]
             if mine:
                 waiting.append((row, mine))
-        return page(request, "approvals.html", reader, waiting=waiting)
+        files = papers(sessions, [row.city for row, _ in waiting])
+        return page(request, "approvals.html", reader, waiting=waiting, files=files)
 
     @app.get("/approve/{token}", response_class=HTMLResponse)
     def approve_page(request: Request, token: str) -> Response:
         """The link from the email opens a confirmation; a GET never changes state."""
+        return confirmation(request, token)
+
+    def confirmation(request: Request, token: str, status_code: int = 200, changes: str = "") -> Response:
+        """The link's page: the plan or report being decided on, the approving verdict, and asking for changes."""
         try:
             claims = approval(signer, sessions, token, current(request))
-        except (BadToken, AlreadyUsed) as exc:
+            file = dossier(sessions, claims.data["city"])
+        except (BadToken, AlreadyUsed, JalonError) as exc:
             return page(request, "message.html", None, 400, title="400", text=str(exc))
-        label = CITY_JOURNEY.transition(claims.data["trigger"]).label
-        return page(request, "approve.html", None, claims=claims.data, label=label, token=token)
+        speaks = auth.language_of(sessions, claims.data["person"])
+        verdict = CITY_JOURNEY.transition(claims.data["trigger"])
+        values = {"claims": claims.data, "file": file, "token": token, "reviews": verdict.reviews, "changes": changes}
+        values["failed"] = status_code != 200
+        return page(request, "approve.html", None, status_code, speaks, asks=changes_to(verdict.trigger), **values)
 
     @app.post("/approve/{token}", response_class=HTMLResponse)
     def approve_finish(request: Request, token: str, csrf: str = Form("")) -> Response:
         auth.check_csrf(signer, request, csrf)
+        return decide(request, token, None)
+
+    @app.post("/approve/{token}/changes", response_class=HTMLResponse)
+    def changes_finish(request: Request, token: str, csrf: str = Form(""), changes: str = Form("")) -> Response:
+        """The same link asks for changes instead: the review's other verdict, with what is asked for."""
+        auth.check_csrf(signer, request, csrf)
+        if not changes.strip():  # nothing asked for yet: the page again, the link still unspent
+            return confirmation(request, token, 400, changes)
+        return decide(request, token, changes)
+
+    def decide(request: Request, token: str, changes: str | None) -> Response:
+        """Spend the link, then act: the approving verdict it was signed for, or the review's changes verdict."""
+        speaks = None
         try:
             claims = approval(signer, sessions, token, current(request))
             data = claims.data
+            speaks = auth.language_of(sessions, data["person"])
+            trigger = data["trigger"] if changes is None else changes_to(data["trigger"]) or ""
             email = email_of(sessions, data["person"])
             spend(sessions, claims.jti, APPROVE, data["person"], auth.now())
-            act(sessions, data["city"], data["trigger"], email, at=auth.now(), expected_version=data["version"])
+            asked = {} if changes is None else {"changes": changes}
+            act(sessions, data["city"], trigger, email, at=auth.now(), data=asked, expected_version=data["version"])
             announce()
         except (BadToken, AlreadyUsed, JalonError, LookupError) as exc:
-            return page(request, "message.html", None, 409, title=UI["en"]["refused"], text=str(exc))
-        return page(
-            request, "message.html", None, title="OK", key="done", what=data["trigger"], back=f"/cities/{data['city']}"
-        )
+            return page(request, "message.html", None, 409, speaks, title_key="refused", text=str(exc))
+        back = f"/cities/{data['city']}"
+        return page(request, "message.html", None, 200, speaks, title="OK", key="done", act=trigger, back=back)
 
     @app.get("/network", response_class=HTMLResponse)
     def network(request: Request) -> Response:
@@ -341,12 +392,20 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
         reader = who(request)
         upcoming = [d for d in deadlines(sessions, auth.now()) if d.kind in ("stage", "report")][:40]
         projects, secretariat = registry(sessions)
+        names = {p.city: p.name for p in projects}
         feeds = {  # the reader's own links: the same on every visit, withdrawn with their access
             code: f"{base_url}/calendar/{signer.sign_stable(ICS, {'p': reader.id, 'k': reader.key, 'city': code})}.ics"
             for code in ["", *[p.city for p in projects]]
         }
         return page(
-            request, "network.html", reader, upcoming=upcoming, projects=projects, secretariat=secretariat, feeds=feeds
+            request,
+            "network.html",
+            reader,
+            upcoming=upcoming,
+            names=names,
+            projects=projects,
+            secretariat=secretariat,
+            feeds=feeds,
         )
 
     @app.get("/calendar/{token}.ics")
@@ -367,7 +426,16 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
 
 
 APPROVING = frozenset(t.trigger for t in CITY_JOURNEY.reviewing())
+
+
 APPROVAL_STAGES = frozenset(s for t in CITY_JOURNEY.reviewing() for s in t.sources)
+
+
+def changes_to(approving: str) -> str | None:
+    """The verdict that asks for changes to what the approving one approves (its review's other verdict)."""
+    reviews = CITY_JOURNEY.transition(approving).reviews
+    asks = (t.trigger for t in CITY_JOURNEY.reviewing() if reviews and t.reviews == reviews and not t.approves)
+    return next(asks, None)
 
 
 def approval(signer: Signer, sessions: sessionmaker[Session], token: str, signed_in: int | None) -> Any:

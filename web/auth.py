@@ -114,3 +114,10 @@ def reader(signer: Signer, sessions: sessionmaker[Session], request: Request) ->
             raise NotSignedIn
         person = s.get_one(Person, found.id)
         return Reader(person.id, person.email, person.name, person.language, claims.jti, person.access_key)
+
+
+def language_of(sessions: sessionmaker[Session], person_id: object) -> str | None:
+    """The language of the person a link was sent to: its page speaks it even when no one is signed in."""
+    with sessions() as s:
+        person = s.get(Person, int(person_id)) if isinstance(person_id, int) else None
+        return person.language if person else None

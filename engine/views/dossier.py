@@ -166,7 +166,5 @@ def _papers(s: Session, city_id: int) -> Papers:
             plan.submitted_at,
             plan.outcome,
         ),
-        None
-        if report is None
-        else ReportPaper(report.kind, report.number, report.summary or "", report.submitted_at),
+        None if report is None else ReportPaper(report.kind, report.number, report.summary or "", report.submitted_at),
     )

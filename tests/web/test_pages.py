@@ -81,7 +81,7 @@ def test_an_approval_link_opens_a_confirmation_and_works_once(network: Network) 
     browser = client(network.sessions)
     path = approval(network, city_version(network))
     page = browser.get(path)
-    assert page.status_code == 200 and "Nothing changes until you press the button" in page.text
+    assert page.status_code == 200 and "Rien ne change tant que vous" in page.text, "in the coach's own language"
     assert "Plan review" in stage_of(network)
     done = browser.post(path, data={"csrf": csrf(page.text)})
     assert done.status_code == 200 and "Investment committee" in stage_of(network)
