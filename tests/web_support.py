@@ -43,6 +43,11 @@ def csrf(page: str) -> str:
 
 def sign_in(network: Network, mailbox: Mailbox, email: str) -> TestClient:
     """The whole passwordless path: ask, receive the mail, open the link, press the button."""
+    return signed_in(network, mailbox, email)[0]
+
+
+def signed_in(network: Network, mailbox: Mailbox, email: str) -> tuple[TestClient, str]:
+    """The same path, and where the person lands once signed in."""
     browser = client(network.sessions)
     form = browser.get("/signin")
     sent = browser.post("/signin", data={"email": email, "csrf": csrf(form.text)})
@@ -60,15 +65,23 @@ def sign_in(network: Network, mailbox: Mailbox, email: str) -> TestClient:
     assert stale.status_code == 403 and "before you signed in" in stale.text
     again = browser.post(path, data={"csrf": csrf(browser.get(path).text)})
     assert again.status_code == 400 and "used already" in again.text
-    return browser
+    return browser, done.headers["location"]
 
 
-def approval(network: Network, version: int, *, at: datetime | None = None, person: int = 0) -> str:
+def approval(
+    network: Network,
+    version: int,
+    *,
+    at: datetime | None = None,
+    person: int = 0,
+    city: str = "BKO",
+    trigger: str = "send_to_committee",
+    coach: str = COACH_BKO,
+) -> str:
+    """The path of the approval link a coach's mail carries."""
     with network.sessions() as s:
-        coach = person or s.scalar(select(Person.id).where(Person.email == COACH_BKO)) or 0
-    link = approval_link(
-        SIGNER, "http://testserver", coach, 0, "BKO", "send_to_committee", version, at or datetime.now(UTC)
-    )
+        whom = person or s.scalar(select(Person.id).where(Person.email == coach)) or 0
+    link = approval_link(SIGNER, "http://testserver", whom, 0, city, trigger, version, at or datetime.now(UTC))
     return link.removeprefix("http://testserver")
 
 

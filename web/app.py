@@ -115,7 +115,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             "verdict": lambda trigger: (
                 trigger_label(trigger, CITY_JOURNEY.transition(trigger).label, lang)
                 if trigger in CITY_JOURNEY.triggers
-                else trigger.replace("_", " ")
+                else words.get(f"event_{trigger}", trigger.replace("_", " "))
             ),
             "money": lambda m: format_currency(m.amount, m.currency, locale=MONEY_LOCALES.get(lang, lang)),
             "role": lambda code: ROLES[lang].get(code, code),
