@@ -141,7 +141,7 @@ class Objective(Strict):
     label: dict[Language, Label] = Field(min_length=1)
 
 
-Audience = Literal["city", "coach", "secretariat", "finance", "mayor"]
+Audience = Literal["city", "coach", "secretariat", "finance", "mayor", "committee"]
 
 
 class RungRule(Strict):

@@ -20,6 +20,7 @@ AUDIENCE_ROLES: Final[dict[str, tuple[str, ...]]] = {
     "mayor": ("mayor",),
     "secretariat": ("secretariat",),
     "finance": ("finance",),
+    "committee": ("committee_member",),
 }
 # Roles that live in the city: they read times in the city's zone; the others in the programme's.
 CITY_SIDE: Final = frozenset({*CITY_TEAM, "mayor", "committee_member", "partner"})

@@ -40,6 +40,15 @@ class Tag(StrEnum):
     WAITING_ON_COMMITTEE = "waiting-on-committee"
 
 
+WAITING: Final = (
+    Tag.WAITING_ON_CITY,
+    Tag.WAITING_ON_COACH,
+    Tag.WAITING_ON_SECRETARIAT,
+    Tag.WAITING_ON_FINANCE,
+    Tag.WAITING_ON_COMMITTEE,
+)
+
+
 class FieldKind(StrEnum):
     """The kinds of value a transition may ask for; the engine validates each."""
 
@@ -167,6 +176,11 @@ class Lifecycle:
     def from_state(self, state: str) -> tuple[TransitionDef, ...]:
         """Transitions whose sources include state, in definition order."""
         return tuple(t for t in self.transitions if state in t.sources)
+
+    def waits_on(self, state: str) -> str | None:
+        """Whose move it is in a state ("city", "coach", "secretariat", "finance", "committee"), from its tags."""
+        tags = self.state(state).tags
+        return next((str(tag).removeprefix("waiting-on-") for tag in WAITING if tag in tags), None)
 
     def reviewing(self) -> tuple[TransitionDef, ...]:
         """The reviewers' verdicts (approve or ask for changes): what "my approvals" and approval links offer."""

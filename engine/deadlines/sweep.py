@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.deadlines.timers import ALARM, REPORT, SILENT
+from engine.deadlines.timers import ALARM, REPORT, SILENT, STAGE
 from engine.journey.notify import email_row
 from engine.lookups import aware
 from models import AuditEvent, City, Deadline, OutboxMessage, ProgrammeVersion, Rung
@@ -19,8 +19,10 @@ from models.db import writing
 from models.programme import Definition, decoded
 from models.types import UTCDateTime
 from notifications.readers import AUDIENCE_ROLES, Reader, Readership, readers, zone_of
+from states import CITY_JOURNEY
 
 BATCH = 500
+EARLY = 5  # a stage's rungs up to this many working days late remind; later ones escalate
 OUTBOX = cast(Table, OutboxMessage.__table__)
 DEADLINES = cast(Table, Deadline.__table__)
 ROLES = tuple(dict.fromkeys(role for roles in AUDIENCE_ROLES.values() for role in roles))
@@ -137,10 +139,10 @@ def _fire_batch(s: Session, report: SweepReport, batch: int) -> int:
         fired.append(rung.id)
         if d.subject == SILENT:
             gone_off.append(d.id)
-        audience, kind = rung.audience, _kind(d, rung.audience)
+        audience, kind = rung.audience, _kind(d, rung.audience, rung.business_days)
         told = _audience(people, d.city_id, audience)
         if not told:  # nobody holds the role: the secretariat is told, as an escalation, not as the team's reminder
-            audience, kind = "secretariat", _kind(d, "secretariat")
+            audience, kind = "secretariat", _kind(d, "secretariat", rung.business_days)
             told = _audience(people, d.city_id, audience)
         city = cities[d.city_id]
         definition = decoded(city.digest, city.definition)
@@ -178,12 +180,18 @@ def _fire_batch(s: Session, report: SweepReport, batch: int) -> int:
     return len(deadlines)
 
 
-def _kind(deadline: Row[int, int, str, str, date, int, datetime], audience: str) -> str:
-    """The catalogue's kind for a rung: an alarm, a report due, a stage reminder, or an escalation."""
+def _kind(deadline: Row[int, int, str, str, date, int, datetime], audience: str, business_days: int) -> str:
+    """The catalogue's kind for a rung: an alarm, a report due, a stage reminder, or an escalation.
+
+    A stage's early rungs (up to 5 working days late) remind whoever the stage waits on; later ones escalate.
+    """
     if deadline.kind == ALARM:
         return f"alarm.{deadline.subject}"
     if audience == "city":
         return "report_due" if deadline.kind == REPORT else "deadline.reminder"
+    party = CITY_JOURNEY.waits_on(deadline.subject) if deadline.kind == STAGE else None
+    if audience == "committee" or (audience == party and business_days <= EARLY):
+        return "deadline.reminder"
     return f"deadline.escalation.{audience}"
 
 

@@ -87,9 +87,24 @@ def open_stage(s: Session, city: City, stage: str, definition: Definition, at: d
     timing = definition.stages.get(stage)
     if timing is None:
         return None
-    ladder = definition.ladder(timing.ladder)
+    ladder = [chased(rung, CITY_JOURNEY.waits_on(stage)) for rung in definition.ladder(timing.ladder)]
     cal = city_calendar(city)
     return open_deadline(s, city, definition, STAGE, stage, at, due_date(cal, cal.local_date(at), timing), ladder)
+
+
+def chased(rung: RungRule, party: str | None) -> RungRule:
+    """A stage's ladder chases whoever the stage waits on: the rungs meant for the city team go to that party
+    (the secretariat sending a contract, finance paying, the coach reviewing, the committee meeting); the
+    mayor's rung, and the coach's when money or contracts wait, go to the secretariat, since the city is not
+    the one late; the other escalations climb as written.
+    """
+    if party in (None, "city"):
+        return rung
+    if rung.to == "city":
+        return RungRule(business_days=rung.business_days, to=party)
+    if rung.to == "mayor" or (rung.to == "coach" and party in ("secretariat", "finance")):
+        return RungRule(business_days=rung.business_days, to="secretariat")  # no hand in contracts or payments
+    return rung
 
 
 def open_deadline(

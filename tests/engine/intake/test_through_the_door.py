@@ -16,7 +16,7 @@ from engine.outgoing import deliver
 from engine.views.queries import history
 from mail_server import Mailbox, smtp
 from models import City, Deadline, OutboxMessage, Person, Rung
-from support import COACH_BKO, EXAMPLES, LEAD_BKO, START, Network
+from support import COACH_BKO, EXAMPLES, LEAD_BKO, SECRETARIAT, START, Network
 
 LAGOS = ZoneInfo("Africa/Lagos")
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -89,13 +89,14 @@ def test_a_person_with_their_own_zone_gets_a_rung_at_nine_there(
     )
     import_people(network.sessions, own, at=network.tick())
     network.act("BKO", "confirm", LEAD_BKO)
+    network.act("BKO", "send_contract", SECRETARIAT)  # contracting waits on the city: its coach is chased at +10
     with network.sessions() as s:
         assert s.scalar(select(Person.timezone).where(Person.email == COACH_BKO)) == "America/Sao_Paulo"
         coach_rung = s.scalar(
             select(Rung.fire_at)
             .join(Deadline, Deadline.id == Rung.deadline_id)
             .join(City, City.id == Deadline.city_id)
-            .where(City.code == "BKO", Deadline.subject == "confirmed", Rung.audience == "coach")
+            .where(City.code == "BKO", Deadline.subject == "contracting", Rung.audience == "coach")
         )
     assert coach_rung is not None
     deliver(network.sessions, coach_rung - timedelta(minutes=1), smtp(mailbox.port))  # what went before

@@ -113,8 +113,9 @@ def test_a_pause_and_a_withdrawal_tell_the_team_the_coach_and_the_secretariat(ne
 def test_the_sweep_writes_reminders_escalations_and_alarms_by_kind(network: Network) -> None:
     """A city silent past its deadline: reminders to the team, then the coach, the secretariat, the mayor."""
     network.act("BKO", "confirm", LEAD_BKO)
+    network.act("BKO", "send_contract", SECRETARIAT)  # contracting waits on the city: its ladder chases the city
     at = network.clock
-    for _ in range(140):
+    for _ in range(160):
         at += timedelta(days=1)
         sweep(network.sessions, at)
     got = mail(network, "BKO")
@@ -124,7 +125,7 @@ def test_the_sweep_writes_reminders_escalations_and_alarms_by_kind(network: Netw
     assert got["deadline.escalation.mayor"] == {MAYOR_BKO}
     assert got["alarm.silent"] >= SECRETARIES and got["alarm.selection_to_start"] >= SECRETARIES
     rung = payload(network, "deadline.escalation.mayor", MAYOR_BKO)
-    assert rung["stage"] == "confirmed" and rung["business_days"] == 30
+    assert rung["stage"] == "contracting" and rung["business_days"] == 30
 
 
 def test_the_digest_and_bulletin_are_written_once_a_week(network: Network) -> None:
