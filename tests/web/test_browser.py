@@ -1,6 +1,6 @@
 """The web in a real browser (Debian's Chromium driven by Playwright): a coach signs in from the link in their mail,
-approves a plan, and the board shows it; refusals show as pages a person can read. Screenshots go to
-var/screenshots/ at desktop and phone widths."""
+approves a plan, and the board shows it; refusals show as pages a person can read; another coach reads a plan from
+the link in the mail and asks for changes. Screenshots go to var/screenshots/ at desktop and phone widths."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.access.tokens import Signer, approval_link
 from engine.outgoing import deliver
+from engine.views.queries import status
 from mail_server import Mailbox, free_port, smtp
 from models import Person
 from models.db import make_engine, make_sessions, upgrade
-from support import COACH_BEN, COACH_BKO, Network, load_examples
+from support import COACH_BEN, COACH_BKO, SECRETARIAT, Network, load_examples
 from web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,6 +35,18 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 SIGNER = Signer("a-long-secret-for-browser-tests-0123456789")
 PATIENCE = 60.0
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+LEAD_NIM = "aissa.moussa@niamey.example.org"
+SECRETARY_EN = "tom.baker@aston.example.org"  # sign-in links are rationed (3 an address, 10 a client): more people
+PLAN_NIM = {
+    "title": "Éclairage public à Niamey",
+    "hypothesis": "Objectif : réduire les pannes de moitié.\nHypothèse : les habitants signalent plus tôt.",
+    "budget": "40000",
+    "currency": "EUR",
+    "duration_months": "9",
+    "procurement": "Achat de capteurs\nAutorisation de la mairie",
+}
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 860}}
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists() and not IN_CI, reason="Debian's chromium is not installed (apt install chromium)"
@@ -68,6 +81,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     engine = make_engine(f"sqlite:///{folder / 'jalon.db'}")
     upgrade(engine)
     network = load_examples(make_sessions(engine), datetime.now(UTC) - timedelta(days=60))
+    network.walk("NIM", "submit_plan", lead=LEAD_NIM)  # NIM first: the tests below read BKO's version as the last
+    network.act("NIM", "submit_plan", LEAD_NIM, **PLAN_NIM)
     network.walk("BKO", "send_to_committee")
     box = Mailbox(folder / "mail")
     server = Server(network.sessions, free_port(), box.port)
@@ -110,7 +125,7 @@ def signed_in(world: dict[str, Any], email: str, **context: Any) -> Any:
 
     page.goto(until(link, f"the sign-in mail to {email}"))
     page.click("button[type=submit]")
-    page.wait_for_url(world["url"] + "/")
+    page.wait_for_url(lambda url: "/signin" not in url)  # the board, or a city team's own city
     return page
 
 
@@ -176,3 +191,53 @@ def test_stale_expired_reused_and_forged_approval_links_are_refused(world: dict[
     assert "expired" in page.inner_text("main")
     page.goto(stale[:-4] + "AAAA")
     assert "forged" in page.inner_text("main")
+
+
+def test_the_network_page_fits_a_phone_and_names_cities(world: dict[str, Any]) -> None:
+    page = signed_in(world, LEAD_NIM, **PHONE)
+    assert page.url.endswith("/cities/NIM"), "a city lead lands on their city"
+    page.goto(world["url"] + "/network")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scrolling on a phone"
+    upcoming = page.inner_text("main table >> nth=0")
+    assert "Niamey" in upcoming and not re.search(r"\bNIM\b", upcoming)
+    page.screenshot(path=str(SHOTS / "network-phone.png"), full_page=True)
+    wide = signed_in(world, SECRETARY_EN, **DESKTOP)
+    wide.goto(world["url"] + "/network")
+    wide.screenshot(path=str(SHOTS / "network-desktop.png"), full_page=True)
+
+
+def test_a_plan_in_review_shows_on_the_city_page(world: dict[str, Any]) -> None:
+    for name, who, width, context in (("phone", COACH_BKO, 390, PHONE), ("desktop", SECRETARIAT, 1280, DESKTOP)):
+        page = signed_in(world, who, **context)
+        page.goto(world["url"] + "/cities/NIM")
+        text = page.inner_text("main")
+        assert "Éclairage public à Niamey" in text and "40\u202f000,00\xa0€" in text
+        assert "réduire les pannes de moitié.\nHypothèse" in text, "the line break shows"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(SHOTS / f"city-review-{name}.png"), full_page=True)
+
+
+def test_a_coach_asks_for_changes_from_the_link_in_the_mail(world: dict[str, Any]) -> None:
+    network: Network = world["network"]
+    with network.sessions() as s:
+        coach = s.scalar(select(Person.id).where(Person.email == COACH_BKO)) or 0
+    [nim] = [r for r in status(network.sessions, datetime.now(UTC)) if r.city == "NIM"]
+    link = approval_link(SIGNER, world["url"], coach, 0, "NIM", "send_to_committee", nim.version, datetime.now(UTC))
+    wide = world["browser"].new_page(**DESKTOP)
+    wide.goto(link)  # a GET never acts: looking at it on a desktop first changes nothing
+    wide.screenshot(path=str(SHOTS / "approve-desktop.png"), full_page=True)
+    page = world["browser"].new_page(**PHONE, locale="fr-FR")
+    page.set_default_timeout(PATIENCE * 1000)
+    page.goto(link)
+    text = page.inner_text("main")
+    assert "Éclairage public à Niamey" in text and "Demander des modifications du plan" in text
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SHOTS / "approve-phone.png"), full_page=True)
+    page.fill("textarea[name=changes]", "Précisez ce que vous mesurerez.\nRéduisez le budget.")
+    page.click("form[action$='/changes'] button[type=submit]")
+    page.wait_for_selector("p.notice")
+    assert "Fait : Demander des modifications du plan." in page.inner_text("main")
+    [nim] = [r for r in status(network.sessions, datetime.now(UTC)) if r.city == "NIM"]
+    assert nim.state == "experiment_planning"
+    page.goto(link)
+    assert "used already" in page.inner_text("main")
