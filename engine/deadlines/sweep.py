@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,8 @@ BATCH = 500
 EARLY = 5  # a stage's rungs up to this many working days late remind; later ones escalate
 OUTBOX = cast(Table, OutboxMessage.__table__)
 DEADLINES = cast(Table, Deadline.__table__)
+RUNGS = cast(Table, Rung.__table__)
+RECHECK = timedelta(days=7)
 ROLES = tuple(dict.fromkeys(role for roles in AUDIENCE_ROLES.values() for role in roles))
 
 
@@ -119,10 +121,12 @@ def _fire_batch(s: Session, report: SweepReport, batch: int) -> int:
     }
     silent = {d.city_id for d in deadlines if d.subject == SILENT}
     heard = _last_acts(s, silent) if silent else {}
+    behind = _late(s, silent, at) if silent else set()
     people = readers(s, city_ids, ROLES)
     fired: list[int] = []
     skipped: list[int] = []
     gone_off: list[int] = []  # one-shot alarms (a silent city) close once they have told
+    postponed: list[dict[str, object]] = []  # silent-city alarms of cities that owe nothing late yet
     moves: list[dict[str, object]] = []
     messages: list[dict[str, object]] = []
     for d in deadlines:
@@ -136,9 +140,16 @@ def _fire_batch(s: Session, report: SweepReport, batch: int) -> int:
         for old in stale:
             skipped.append(old.id)
             report.skipped.append(Skipped(code, d.subject, old.business_days, old.audience, old.fire_at))
-        fired.append(rung.id)
         if d.subject == SILENT:
+            if d.city_id not in behind:  # quiet, but nothing it owes is late yet: look again in a week
+                later_on = rung.fire_at + RECHECK  # the same weekday and hour: the secretariat's working morning
+                while later_on <= at:
+                    later_on += RECHECK
+                postponed.append({"rung": rung.id, "fire": later_on})
+                moves[-1]["next"] = min([later_on, *(r.fire_at for r in later)])
+                continue
             gone_off.append(d.id)
+        fired.append(rung.id)
         audience, kind = rung.audience, _kind(d, rung.audience, rung.business_days)
         told = _audience(people, d.city_id, audience)
         if not told:  # nobody holds the role: the secretariat is told, as an escalation, not as the team's reminder
@@ -171,6 +182,11 @@ def _fire_batch(s: Session, report: SweepReport, batch: int) -> int:
         .values(next_fire_at=bindparam("next", type_=UTCDateTime())),
         moves,
     )
+    if postponed:
+        s.execute(
+            update(RUNGS).where(RUNGS.c.id == bindparam("rung")).values(fire_at=bindparam("fire", type_=UTCDateTime())),
+            postponed,
+        )
     if gone_off:
         s.execute(
             update(DEADLINES).where(DEADLINES.c.id.in_(gone_off)).values(state="met", closed_at=at, next_fire_at=None)
@@ -193,6 +209,21 @@ def _kind(deadline: Row[int, int, str, str, date, int, datetime], audience: str,
     if audience == "committee" or (audience == party and business_days <= EARLY):
         return "deadline.reminder"
     return f"deadline.escalation.{audience}"
+
+
+def _late(s: Session, city_ids: set[int], at: datetime) -> set[int]:
+    """The cities with a stage or report deadline past its date: a silence there is worth an alarm."""
+    return set(
+        s.scalars(
+            select(Deadline.city_id).where(
+                Deadline.city_id.in_(city_ids),
+                Deadline.state == "open",
+                Deadline.kind.in_((STAGE, REPORT)),
+                Deadline.frozen_at.is_(None),
+                Deadline.due_on < at.date(),
+            )
+        )
+    )
 
 
 def _last_acts(s: Session, city_ids: set[int]) -> dict[int, datetime]:

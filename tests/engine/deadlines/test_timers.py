@@ -225,7 +225,9 @@ def silent_told(network: Network, city: str, at: datetime) -> list[tuple[str, ..
     return [f.recipients for f in sweep(network.sessions, at).fired if f.city == city and f.subject == "silent"]
 
 
-def test_a_city_silent_for_thirty_days_is_reported_to_the_secretariat_once(network: Network) -> None:
+def test_a_city_silent_for_thirty_days_is_reported_to_the_secretariat_once_it_owes_something_late(
+    network: Network,
+) -> None:
     network.clock = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     network.act("BKO", "confirm", LEAD_BKO)  # 5 January, 09:00 UTC
     network.clock = datetime(2026, 1, 26, 8, 0, tzinfo=UTC)
@@ -234,7 +236,10 @@ def test_a_city_silent_for_thirty_days_is_reported_to_the_secretariat_once(netwo
     silence = deadline_of(network, "BKO", "silent")
     assert silence.due_on == date(2026, 2, 25)  # 26 January + 30 days (Wednesday)
     secretariat = ("claire.martin@aston.example.org", "tom.baker@aston.example.org")
-    assert silent_told(network, "BKO", datetime(2026, 2, 25, 9, 0, tzinfo=UTC)) == [secretariat]
+    # Quiet for 30 days, but the contract is not due before late March: nothing to alarm about yet.
+    assert silent_told(network, "BKO", datetime(2026, 2, 25, 9, 0, tzinfo=UTC)) == []
+    assert deadline_of(network, "BKO", "contracting").due_on < date(2026, 3, 30)
+    assert silent_told(network, "BKO", datetime(2026, 3, 31, 9, 0, tzinfo=UTC)) == [secretariat]  # late and quiet
     assert silent_told(network, "BKO", datetime(2026, 4, 1, tzinfo=UTC)) == []  # told once, not every sweep
     network.clock = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
     network.act("BKO", "sign_contract", SECRETARIAT, amount="10000", currency="EUR")  # news again
