@@ -40,12 +40,13 @@ KINDS: Final[dict[str, Kind]] = {
         _kind("plan_submitted", ("coach",), "A plan waits for the coach's review."),
         _kind("changes_requested", CITY_TEAM, "The coach asks for changes to a plan or report."),
         _kind("ready_for_committee", ("committee_member", "city_lead", "secretariat"), "The committee pack."),
-        _kind("committee_decision", (*CITY_TEAM, "coach", "secretariat", "finance"), "The committee decided."),
+        # The secretariat records committee decisions and completions itself: it is not told of them again.
+        _kind("committee_decision", (*CITY_TEAM, "coach", "finance"), "The committee decided."),
         _kind("tranche_paid", (*CITY_TEAM, "secretariat"), "A grant tranche was paid."),
         _kind("report_submitted", ("coach",), "A report waits for the coach's review."),
         _kind("report_approved", (*CITY_TEAM, "finance"), "The coach approved a report."),
         _kind("final_report_requested", CITY_TEAM, "The final report is now expected.", calendar=True),
-        _kind("completed", (*CITY_TEAM, "coach", "secretariat", "mayor"), "The city completed the programme."),
+        _kind("completed", (*CITY_TEAM, "coach", "mayor"), "The city completed the programme."),
         _kind("paused", (*CITY_TEAM, "coach", "secretariat"), "The city's journey is paused; its clocks stop."),
         _kind("resumed", (*CITY_TEAM, "coach", "secretariat"), "The city's journey resumes; deadlines moved."),
         _kind("withdrawn", (*CITY_TEAM, "coach", "secretariat", "finance"), "The city left the programme."),
@@ -63,7 +64,11 @@ KINDS: Final[dict[str, Kind]] = {
         _kind("signin_link", ("self",), "A link to sign in to Jalon's web pages, valid for a short while."),
         # Sent on the secretariat's schedule.
         _kind("weekly_digest", ("secretariat",), "The week: pipeline, overdue, alarms, failed deliveries."),
-        _kind("network_bulletin", ("everyone",), "The same upcoming deadlines and events, for every city."),
+        _kind(
+            "network_bulletin",
+            ("everyone",),
+            "The same upcoming deadlines and events, for every city (the secretariat has them in its digest).",
+        ),
     )
 }
 

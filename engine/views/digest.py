@@ -21,7 +21,7 @@ from states import CITY_JOURNEY, Role
 OUTBOX = cast(Table, OutboxMessage.__table__)
 WEEK = timedelta(days=7)
 TIMED = ("stage", "report")
-EVERYONE = tuple(role.value for role in Role)  # the bulletin's readers: anyone holding any role
+EVERYONE = tuple(role.value for role in Role if role is not Role.SECRETARIAT)  # the digest tells the secretariat
 
 
 def _week(at: datetime) -> str:

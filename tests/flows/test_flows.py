@@ -103,7 +103,7 @@ def test_the_weekly_flows_queue_once_a_week_and_send(network: Network, mailbox: 
     digest = weekly_digest(monday)
     assert digest["queued"] == 2 and weekly_digest(monday)["queued"] == 0
     bulletin = network_bulletin(monday)
-    assert bulletin["queued"] == 35 and bulletin["sent"] >= 35
+    assert bulletin["queued"] == 33 and bulletin["sent"] >= 33  # the secretariat has it in its digest
     assert network_bulletin(monday)["queued"] == 0
     assert len(mailbox.messages()) == digest["sent"] + bulletin["sent"]
 
