@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
-import logging
-import os
 import re
 import threading
 import unicodedata
@@ -24,61 +21,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import act
 from engine.access.grants import holder, sign_out_everywhere
-from engine.access.signin import AlreadyUsed, Asked, email_of, newest_link, request_link, spend, used
+from engine.access.signin import AlreadyUsed, Asked, email_of, newest_link, request_link, spend
 from engine.access.tokens import APPROVE, BadToken, Signer
 from engine.errors import InvalidData, JalonError
 from engine.views.dossier import dossier, papers
 from engine.views.feeds import calendar
 from engine.views.queries import can, deadlines, history, home_city, registry, status
 from flows.announce import announce
-from notifications.words import LANGUAGES, ROLES, STAGES, subject_name
+from notifications.words import ROLES, STAGES, subject_name
 from states import CITY_JOURNEY
 from web import auth
+from web.answers import failure, harden, language
+from web.approvals import APPROVAL_STAGES, APPROVING, approval, changes_to
 from web.words import UI, trigger_label
 
-LOG = logging.getLogger("jalon.web")
 SIGNIN_LASTS = timedelta(minutes=15)
 MONEY_LOCALES = {"pt": "pt_PT"}  # the pages write European Portuguese: 40 000,00 €, not € 40.000,00
 ICS, ICS_LASTS = "ics", timedelta(days=366)
 PAGES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, undefined=StrictUndefined
 )
-
-
-def harden(request: Request, response: Response) -> Response:
-    """Headers every answer carries: no MIME sniffing, no address (with its token) sent to other sites, HTTPS kept."""
-    response.headers.setdefault("x-content-type-options", "nosniff")
-    response.headers.setdefault("referrer-policy", "same-origin")
-    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    if request.url.scheme == "https" or forwarded == "https":
-        response.headers.setdefault("strict-transport-security", "max-age=31536000; includeSubDomains")
-    return response
-
-
-def failure(request: Request, exc: Exception) -> tuple[int, str]:
-    """What an unexpected failure is said as (a full disk apart), logged in one line: the traceback with JALON_DEBUG."""
-    text = f"{exc} {getattr(exc, 'orig', '')}".lower()
-    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or any(
-        sign in text for sign in ("disk is full", "no space left", "disk full", "diskfull")
-    )
-    first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:200]  # never the SQL
-    LOG.error(
-        "%s %s failed: %s: %s",
-        request.method,
-        request.url.path,
-        type(exc).__name__,
-        first,
-        exc_info=bool(os.environ.get("JALON_DEBUG")),
-    )
-    return (503, "disk_full") if full else (500, "server_error")
-
-
-def language(person: str | None, accept: str) -> str:
-    """The reader's language: their own, else the browser's first we write in, else English."""
-    for choice in (person, *[part.split(";")[0].strip()[:2] for part in accept.split(",")]):
-        if choice in LANGUAGES:
-            return choice
-    return "en"
 
 
 def by_name(name: str) -> str:
@@ -423,37 +385,3 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
         return Response(body, media_type="text/calendar; charset=utf-8")
 
     return app
-
-
-APPROVING = frozenset(t.trigger for t in CITY_JOURNEY.reviewing())
-
-
-APPROVAL_STAGES = frozenset(s for t in CITY_JOURNEY.reviewing() for s in t.sources)
-
-
-def changes_to(approving: str) -> str | None:
-    """The verdict that asks for changes to what the approving one approves (its review's other verdict)."""
-    reviews = CITY_JOURNEY.transition(approving).reviews
-    asks = (t.trigger for t in CITY_JOURNEY.reviewing() if reviews and t.reviews == reviews and not t.approves)
-    return next(asks, None)
-
-
-def approval(signer: Signer, sessions: sessionmaker[Session], token: str, signed_in: int | None) -> Any:
-    """A genuine, unexpired, unused approval link of a person who still has access, opened in their own browser.
-
-    Staleness is the engine's (the version it is bound to). A link opened in someone else's session is refused:
-    forwarded to the person who submitted the plan, it would otherwise approve it in the coach's name.
-    """
-    claims = signer.verify(token, APPROVE, at=auth.now())
-    if used(sessions, claims.jti):
-        raise AlreadyUsed("This link has been used already.")
-    with sessions() as s:
-        person = holder(s, int(claims.data.get("person") or 0), claims.data.get("k"))
-    if person is None:
-        raise BadToken("This link was withdrawn: its person's access changed since it was sent.")
-    if signed_in is not None and signed_in != person.id:
-        raise BadToken(
-            f"This link is for {person.email}, and you are signed in as someone else. "
-            "Sign out first, or open it in a private window."
-        )
-    return claims
