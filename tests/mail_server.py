@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as DEFAULT_POLICY
@@ -14,7 +16,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from notifications.channels import Address
+from notifications.channels import Address, Outcome, Outgoing
 from notifications.email import EmailChannel, SmtpSettings
 from notifications.sink import Folder
 
@@ -93,3 +95,27 @@ def smtp(port: int, timeout: float = 5.0) -> EmailChannel:
     """Jalon's email channel pointed at a test server: plain SMTP on loopback, no login, as with `jalon mail-sink`."""
     sender = Address("Secrétariat ASToN", "jalon@aston.example.org")
     return EmailChannel(SmtpSettings("127.0.0.1", port, "none", None, None, timeout, sender))
+
+
+@dataclass
+class Flaky:
+    """A channel around the real email channel that, on one message, lets the test act first (a crash, a rival)."""
+
+    inner: EmailChannel
+    on: Callable[[Outgoing], Outcome | None]
+    name: str = "email"
+
+    def message_id(self, key: str) -> str:
+        return self.inner.message_id(key)
+
+    @contextmanager
+    def connect(self) -> Iterator[Flaky]:
+        with self.inner.connect() as sender:
+            self.sender = sender
+            yield self
+
+    def expect(self, messages: Sequence[Outgoing]) -> None:
+        self.sender.expect(messages)
+
+    def send(self, message: Outgoing) -> Outcome:
+        return self.on(message) or self.sender.send(message)

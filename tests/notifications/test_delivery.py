@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,11 +12,10 @@ from sqlalchemy import func, select, update
 from engine.deadlines.sweep import sweep
 from engine.outgoing import deliver
 from engine.views.digest import weekly_digest
-from mail_server import Mailbox, free_port, smtp
+from mail_server import Flaky, Mailbox, free_port, smtp
 from models import OutboxMessage, Person
 from notifications.channels import Outcome, Outgoing, Retry
 from notifications.claims import MAX_ATTEMPTS
-from notifications.email import EmailChannel
 from support import LEAD_BKO, MAYOR_BKO, SECRETARIAT, Network
 
 
@@ -166,30 +162,6 @@ def test_a_reminder_carries_its_deadline_as_a_calendar_file_in_the_citys_zone(
     start = event.decoded("dtstart")
     assert str(start.tzinfo) == "Africa/Maputo" and start.hour == 9
     assert "Matola" in str(event.get("summary"))
-
-
-@dataclass
-class Flaky:
-    """A channel around the real email channel that, on one message, lets the test act first (a crash, a rival)."""
-
-    inner: EmailChannel
-    on: Callable[[Outgoing], Outcome | None]
-    name: str = "email"
-
-    def message_id(self, key: str) -> str:
-        return self.inner.message_id(key)
-
-    @contextmanager
-    def connect(self) -> Iterator[Flaky]:
-        with self.inner.connect() as sender:
-            self.sender = sender
-            yield self
-
-    def expect(self, messages: Sequence[Outgoing]) -> None:
-        self.sender.expect(messages)
-
-    def send(self, message: Outgoing) -> Outcome:
-        return self.on(message) or self.sender.send(message)
 
 
 def test_one_message_that_breaks_the_sender_is_retried_and_the_batch_goes_on(
