@@ -123,3 +123,67 @@ def subject_name(subject: str, language: str) -> str:
     if subject.startswith("periodic_report_"):
         return SUBJECTS[language]["report"].format(n=subject.removeprefix("periodic_report_"))
     return SUBJECTS[language].get(subject, subject.replace("_", " "))
+
+
+# The acts' names in French and Portuguese; English is the lifecycle's own label (states/lifecycle.py).
+ACTS: Final[dict[str, dict[str, str]]] = {
+    "fr": {
+        "confirm": "Confirmer l'intérêt et la disponibilité",
+        "decline": "Décliner l'invitation",
+        "send_contract": "Envoyer la convention de subvention",
+        "sign_contract": "Enregistrer la convention signée par les deux parties",
+        "record_first_payment": "Enregistrer le premier virement",
+        "tick_objective": "Cocher un objectif d'intégration",
+        "finish_onboarding": "Clore l'intégration",
+        "change_details": "Modifier le nom, le pays, le fuseau horaire ou les langues de la ville",
+        "assign_coach": "Désigner le coach d'expérimentation",
+        "submit_plan": "Soumettre le plan d'expérimentation",
+        "request_plan_changes": "Demander des modifications du plan",
+        "send_to_committee": "Décider que la ville est prête pour son Comité d'investissement",
+        "approve_grant": "Enregistrer l'accord du Comité et la subvention",
+        "revise_plan": "Enregistrer la demande de plan révisé du Comité",
+        "reject_plan": "Enregistrer le refus du Comité",
+        "submit_report": "Soumettre le rapport attendu",
+        "request_report_changes": "Demander des modifications du rapport",
+        "approve_report": "Approuver le rapport soumis",
+        "pay_tranche": "Enregistrer le paiement de la tranche suivante",
+        "begin_final_report": "Clore l'expérimentation et demander le rapport final",
+        "complete": "Clore le parcours de la ville",
+        "extend_deadline": "Prolonger l'échéance de l'étape (les processus locaux prennent du temps)",
+        "pause": "Suspendre (échéances gelées)",
+        "resume": "Reprendre là où la ville s'était arrêtée",
+        "withdraw": "Retirer la ville du programme",
+    },
+    "pt": {
+        "confirm": "Confirmar interesse e disponibilidade",
+        "decline": "Recusar o convite",
+        "send_contract": "Enviar o acordo de subvenção",
+        "sign_contract": "Registar o acordo assinado pelas duas partes",
+        "record_first_payment": "Registar a primeira transferência",
+        "tick_objective": "Marcar um objetivo de integração",
+        "finish_onboarding": "Encerrar a integração",
+        "change_details": "Alterar o nome, o país, o fuso horário ou as línguas da cidade",
+        "assign_coach": "Designar o coach de experimentação",
+        "submit_plan": "Submeter o plano de experimentação",
+        "request_plan_changes": "Pedir alterações ao plano",
+        "send_to_committee": "Decidir que a cidade está pronta para o seu comité de investimento",
+        "approve_grant": "Registar a aprovação do comité e a subvenção",
+        "revise_plan": "Registar o pedido de plano revisto do comité",
+        "reject_plan": "Registar a recusa do comité",
+        "submit_report": "Submeter o relatório devido",
+        "request_report_changes": "Pedir alterações ao relatório",
+        "approve_report": "Aprovar o relatório submetido",
+        "pay_tranche": "Registar o pagamento da tranche seguinte",
+        "begin_final_report": "Encerrar a experimentação e pedir o relatório final",
+        "complete": "Encerrar o percurso da cidade",
+        "extend_deadline": "Prorrogar o prazo da etapa (os processos locais levam tempo)",
+        "pause": "Pausar (prazos congelados)",
+        "resume": "Retomar onde a cidade tinha ficado",
+        "withdraw": "Retirar a cidade do programa",
+    },
+}
+
+
+def act_name(trigger: str, english: str, language: str) -> str:
+    """An act's name in the page's language (the lifecycle's English label otherwise)."""
+    return ACTS.get(language, {}).get(trigger, english)

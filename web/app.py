@@ -28,12 +28,12 @@ from engine.views.dossier import dossier, papers
 from engine.views.feeds import calendar
 from engine.views.queries import can, deadlines, history, home_city, registry, status
 from flows.announce import announce
-from notifications.words import ROLES, STAGES, subject_name
+from notifications.words import ROLES, STAGES, act_name, subject_name
 from states import CITY_JOURNEY
 from web import auth
 from web.answers import failure, harden, language
 from web.approvals import APPROVAL_STAGES, APPROVING, approval, changes_to
-from web.words import UI, trigger_label
+from web.words import UI
 
 SIGNIN_LASTS = timedelta(minutes=15)
 MONEY_LOCALES = {"pt": "pt_PT"}  # the pages write European Portuguese: 40 000,00 €, not € 40.000,00
@@ -73,9 +73,9 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             "t": lambda key, **kw: words[key].format(**kw),
             "stage": lambda code: STAGES[lang].get(code, code),
             "subject": lambda code: subject_name(code, lang),
-            "act_name": lambda option: trigger_label(option.trigger, option.label, lang),
+            "act_name": lambda option: act_name(option.trigger, option.label, lang),
             "verdict": lambda trigger: (
-                trigger_label(trigger, CITY_JOURNEY.transition(trigger).label, lang)
+                act_name(trigger, CITY_JOURNEY.transition(trigger).label, lang)
                 if trigger in CITY_JOURNEY.triggers
                 else words.get(f"event_{trigger}", trigger.replace("_", " "))
             ),
