@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from states.reasons import Act, Reason
+
 
 class JalonError(Exception):
-    """Base of every error meant for a person; str() is the sentence to show."""
+    """Base of every error meant for a person; str() is the English sentence, reason says it in any language."""
 
     exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.reason: Reason | None = message if isinstance(message, Reason) else None
 
 
 class NotFound(JalonError):
@@ -17,23 +23,34 @@ class NotFound(JalonError):
 
 
 class InvalidData(JalonError):
-    """Values given with a trigger are missing or malformed (bad input, nothing written)."""
+    """Values given with a trigger are missing or malformed (bad input, nothing written).
+
+    field names the one form field at fault, so a page can put the sentence beside it (None: the form as a whole).
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Refused(JalonError):
-    """The act is not allowed now; alternatives lists the triggers this person may pull instead."""
+    """The act is not allowed now; alternatives lists the triggers this person may pull instead.
+
+    instead holds the same acts with their names, so a page says them as acts, never as trigger codes.
+    """
 
     exit_code = 1
 
-    def __init__(self, reason: str, alternatives: Sequence[str] = ()) -> None:
+    def __init__(self, reason: str, alternatives: Sequence[Act | str] = ()) -> None:
         super().__init__(reason)
-        self.reason = reason
-        self.alternatives = tuple(alternatives)
+        self.instead = tuple(a for a in alternatives if isinstance(a, Act))
+        self.alternatives = tuple(a.trigger if isinstance(a, Act) else a for a in alternatives)
+        self.sentence = str(reason)
 
     def __str__(self) -> str:
         if self.alternatives:
-            return f"{self.reason} You may instead: {', '.join(self.alternatives)}."
-        return self.reason
+            return f"{self.sentence} You may instead: {', '.join(self.alternatives)}."
+        return self.sentence
 
 
 class Conflict(Refused):

@@ -72,9 +72,23 @@ def utc_offset(moment: datetime) -> str:
     return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
 
 
+MONEY_LOCALES = {"pt": "pt_PT"}
+"""Jalon writes European Portuguese: 40 000,00 €, not Brazil's € 40.000,00."""
+_GLUED = re.compile(r"(?<=[^\W\d])(?=\d)|(?<=\d)(?=[^\W\d])")
+
+
+def money(amount: Decimal | str | int, currency: str, language: str) -> str:
+    """The one money rule: the reader's locale, and a symbol made of letters never glued to the digits.
+
+    Babel writes "F CFA22,957,495" and "RWF22,957,495" in English; a no-break space keeps them apart.
+    """
+    text = format_currency(Decimal(str(amount)), currency, locale=MONEY_LOCALES.get(language, language))
+    return _GLUED.sub("\u00a0", text)
+
+
 @pass_context
 def _money(ctx: Context, amount: Decimal | str | int, currency: str) -> str:
-    return format_currency(Decimal(str(amount)), currency, locale=ctx["lang"])
+    return money(amount, currency, ctx["lang"])
 
 
 @pass_context
@@ -125,7 +139,7 @@ class Parts:
                 return format_percent(Decimal(str(value)) / 100, locale=self.language)
             case "money":
                 amount, currency = value
-                return format_currency(Decimal(str(amount)), currency, locale=self.language)
+                return money(amount, currency, self.language)
             case _:
                 return str(value)
 
