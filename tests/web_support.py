@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,8 @@ from models import Person
 from models.db import make_engine, make_sessions, upgrade
 from support import COACH_BKO, Network, load_examples
 from web.app import create_app
+from web.auth import SESSION
+from web.words import UI
 
 SECRET = "a-long-secret-for-web-tests-0123456789"
 SIGNER = Signer(SECRET)
@@ -31,8 +34,26 @@ def planned_network(tmp_path: Path) -> Network:
     return network
 
 
-def client(sessions: sessionmaker[Session]) -> TestClient:
-    return TestClient(create_app(sessions, SIGNER, "http://testserver", lambda: None))
+def client(sessions: sessionmaker[Session], language: str = "") -> TestClient:
+    """A browser on the app; one that asks for a language when given one (Accept-Language)."""
+    headers = {"accept-language": language} if language else {}
+    return TestClient(create_app(sessions, SIGNER, "http://testserver", lambda: None), headers=headers)
+
+
+def as_reader(network: Network, email: str) -> TestClient:
+    """A browser with the session cookie the sign-in link would have set (the sign-in path is tested apart)."""
+    with network.sessions() as s:
+        person = s.scalars(select(Person).where(Person.email == email)).one()
+        claims = {"person": person.id, "k": person.access_key}
+    browser = client(network.sessions)
+    browser.cookies.set(SESSION, SIGNER.sign("session", claims, at=datetime.now(UTC), lasts=timedelta(hours=1)))
+    return browser
+
+
+def said(page: str, key: str) -> bool:
+    """Does the page say this sentence of the pages' words, in any of their languages?"""
+    text = html.unescape(page)
+    return any(words[key] in text for words in UI.values())
 
 
 def csrf(page: str) -> str:
@@ -62,9 +83,9 @@ def signed_in(network: Network, mailbox: Mailbox, email: str) -> tuple[TestClien
     done = browser.post(path, data={"csrf": csrf(confirm.text)}, follow_redirects=False)
     assert done.status_code == 303 and "httponly" in done.headers["set-cookie"].lower()
     stale = browser.post(path, data={"csrf": csrf(confirm.text)})  # a form made before signing in
-    assert stale.status_code == 403 and "before you signed in" in stale.text
+    assert stale.status_code == 403 and said(stale.text, "csrf_session"), "a form made before signing in"
     again = browser.post(path, data={"csrf": csrf(browser.get(path).text)})
-    assert again.status_code == 400 and "used already" in again.text
+    assert again.status_code == 400 and said(again.text, "link_used"), "a sign-in link serves once"
     return browser, done.headers["location"]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import unicodedata
 from collections.abc import Awaitable, Callable
@@ -11,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from babel.numbers import format_currency
 from fastapi import FastAPI, Form, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
@@ -23,20 +21,24 @@ from engine import act
 from engine.access.grants import holder, sign_out_everywhere
 from engine.access.signin import AlreadyUsed, Asked, email_of, newest_link, request_link, spend
 from engine.access.tokens import APPROVE, BadToken, Signer
-from engine.errors import InvalidData, JalonError
+from engine.errors import JalonError
 from engine.views.dossier import dossier, papers
 from engine.views.feeds import calendar
-from engine.views.queries import can, deadlines, history, home_city, registry, status
+from engine.views.queries import can, deadlines, home_city, registry, status
 from flows.announce import announce
+from notifications.reasons import say
 from notifications.words import ROLES, STAGES, act_name, subject_name
 from states import CITY_JOURNEY
 from web import auth
 from web.answers import failure, harden, language
 from web.approvals import APPROVAL_STAGES, APPROVING, approval, changes_to
+from web.city import add_city
+from web.formats import country_name, day, money
+from web.replies import add_replies
+from web.terms import link_sentence
 from web.words import UI
 
 SIGNIN_LASTS = timedelta(minutes=15)
-MONEY_LOCALES = {"pt": "pt_PT"}  # the pages write European Portuguese: 40 000,00 €, not € 40.000,00
 ICS, ICS_LASTS = "ics", timedelta(days=366)
 PAGES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, undefined=StrictUndefined
@@ -49,7 +51,7 @@ def by_name(name: str) -> str:
 
 
 def coach_key(choice: tuple[str, str]) -> str:
-    """Coaches in the filter by name."""
+    """Coaches and countries in the filters by name."""
     return by_name(choice[0])
 
 
@@ -79,7 +81,9 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
                 if trigger in CITY_JOURNEY.triggers
                 else words.get(f"event_{trigger}", trigger.replace("_", " "))
             ),
-            "money": lambda m: format_currency(m.amount, m.currency, locale=MONEY_LOCALES.get(lang, lang)),
+            "money": lambda m: money(m, lang),
+            "day": lambda d: day(d, lang),
+            "said": lambda text: say(text, lang) if isinstance(text, JalonError) else link_sentence(str(text), lang),
             "role": lambda code: ROLES[lang].get(code, code),
             "reader": reader,
             "csrf": auth.csrf_token(signer, made, auth.session_id(signer, request)),
@@ -102,6 +106,8 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
         except auth.NotSignedIn:
             return None
 
+    add_city(app, sessions, signer, page, who)
+
     @app.middleware("http")
     async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         return harden(request, await call_next(request))
@@ -114,7 +120,8 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             reader = None
         extra = {"text": detail} if detail else {}
         try:
-            response = page(request, "message.html", reader, status_code, title_key="not_done", key=key, **extra)
+            title = "page_missing" if status_code == 404 else "not_done"
+            response = page(request, "message.html", reader, status_code, title_key=title, key=key, **extra)
         except Exception:  # the page itself cannot be made: still one sentence, never a traceback
             lang = language(None, request.headers.get("accept-language", ""))
             response = PlainTextResponse(UI[lang][key], status_code=status_code)
@@ -140,7 +147,11 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
 
     @app.exception_handler(auth.Forbidden)
     def _forbidden(request: Request, exc: auth.Forbidden) -> Response:
-        return page(request, "message.html", None, 403, title="403", text=str(exc))
+        try:
+            reader: auth.Reader | None = who(request)
+        except auth.NotSignedIn:
+            reader = None
+        return page(request, "message.html", reader, 403, title_key="forbidden", text=str(exc))
 
     @app.get("/signin", response_class=HTMLResponse)
     def signin_form(request: Request) -> Response:
@@ -159,10 +170,10 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
         client = request.client.host if request.client else ""
         asked = request_link(sessions, address, client, link, at + SIGNIN_LASTS, at)
         if asked is Asked.WAIT:  # the same for every address, known or not
-            return page(request, "message.html", None, 429, title=UI["en"]["sign_in"], key="signin_wait")
+            return page(request, "message.html", None, 429, title_key="sign_in", key="signin_wait")
         if asked is Asked.SENT:
             threading.Thread(target=deliver, daemon=True).start()  # the link leaves now, not at the next pass
-        return page(request, "message.html", None, title=UI["en"]["sign_in"], key="link_sent")
+        return page(request, "message.html", None, title_key="sign_in", key="link_sent", good=True)
 
     @app.get("/signin/{token}", response_class=HTMLResponse)
     def signin_confirm(request: Request, token: str) -> Response:
@@ -170,7 +181,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
         try:
             claims = signer.verify(token, "signin", at=auth.now())
         except BadToken as exc:
-            return page(request, "message.html", None, 400, title="400", text=str(exc))
+            return page(request, "message.html", None, 400, title_key="link_problem", text=exc)
         return page(request, "signin_confirm.html", None, email=claims.data["email"], token=token)
 
     @app.post("/signin/{token}")
@@ -182,7 +193,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             person = newest_link(sessions, str(data.get("email")), data.get("n"), data.get("k"))
             spend(sessions, claims.jti, "signin", person, auth.now())
         except (BadToken, AlreadyUsed, LookupError) as exc:
-            return page(request, "message.html", None, 400, title="400", text=str(exc))
+            return page(request, "message.html", None, 400, title_key="link_problem", text=exc)
         home = home_city(sessions, person)  # a city's own team starts on its city's page, others on the board
         response = RedirectResponse(f"/cities/{home}" if home else "/", status_code=303)
         auth.sign_in(signer, request, response, person, int(data["k"]))
@@ -217,21 +228,21 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             and (not country or r.country == country)
             and (not stage or r.state == stage)
         ]
+        lang = language(reader.language, request.headers.get("accept-language", ""))
         choices = {
             "coaches": sorted({(r.coach_name or r.coach, r.coach) for r in rows if r.coach}, key=coach_key),
-            "countries": sorted({r.country for r in rows}),
+            "countries": sorted({(country_name(r.country, lang), r.country) for r in rows}, key=coach_key),
             "stages": [s.name for s in CITY_JOURNEY.states if any(r.state == s.name for r in rows)],
         }
         chosen = {"coach": coach, "country": country, "stage": stage}
-        lang = language(reader.language, request.headers.get("accept-language", ""))
         names, late = STAGES[lang], UI[lang]["days_late"]
         lines = [  # plain strings, worked out once per row here rather than by template calls (1,000 cities)
             (
                 r.city,
                 r.name,
                 names.get(r.state, r.state),
-                r.since.date().isoformat(),
-                r.deadline.isoformat() if r.deadline else "—",
+                day(r.since, lang),
+                day(r.deadline, lang) if r.deadline else "—",
                 late.format(n=r.late_by) if r.late_by else "",
                 r.deadline is not None and not r.late_by,
                 r.coach_name or r.coach or "—",
@@ -239,52 +250,6 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             for r in shown
         ]
         return page(request, "board.html", reader, rows=lines, choices=choices, chosen=chosen)
-
-    @app.get("/cities/{code}", response_class=HTMLResponse)
-    def city(request: Request, code: str, done: str = "") -> Response:
-        reader = who(request)
-        try:
-            file = dossier(sessions, code)
-        except JalonError as exc:
-            return page(request, "message.html", reader, 404, title="404", text=str(exc))
-        judged = can(sessions, code, reader.email)
-        allowed = [(o, CITY_JOURNEY.transition(o.trigger).needs) for o in judged if o.allowed]
-        refused = [o for o in judged if not o.allowed and o.possible_here]
-        trail = history(sessions, code)
-        done = done if done in CITY_JOURNEY.triggers else ""
-        return page(request, "city.html", reader, file=file, allowed=allowed, refused=refused, trail=trail, done=done)
-
-    @app.post("/cities/{code}/act", response_class=HTMLResponse)
-    async def act_form(request: Request, code: str) -> Response:
-        reader = who(request)
-        form = await request.form()
-        csrf = form.get("csrf", "")
-        auth.check_csrf(signer, request, csrf if isinstance(csrf, str) else "")
-        back = f"/cities/{code}"
-        if any(not isinstance(v, str) for _, v in form.multi_items()):  # a file where text belongs
-            return page(request, "message.html", reader, 400, title_key="not_done", key="bad_form", back=back)
-        fields = {str(k): str(v) for k, v in form.items()}
-        trigger = fields.get("trigger", "")
-        data = {k.removeprefix("f_"): v for k, v in fields.items() if k.startswith("f_") and v.strip()}
-        version = fields.get("version", "").strip() or "0"
-        if not re.fullmatch(r"[0-9]{1,9}", version):
-            return page(request, "message.html", reader, 400, title_key="not_done", key="bad_version", back=back)
-        try:
-            act(sessions, code, trigger, reader.email, at=auth.now(), data=data, expected_version=int(version))
-            announce()  # the act's event to Prefect now, when an API is configured (best effort)
-        except JalonError as exc:
-            bad = isinstance(exc, InvalidData)
-            return page(
-                request,
-                "message.html",
-                reader,
-                400 if bad else 409,
-                title_key="not_done",
-                key="invalid_value" if bad else "refused_because",
-                text=str(exc),
-                back=back,
-            )
-        return RedirectResponse(f"/cities/{code}?done={trigger}", status_code=303)
 
     @app.get("/approvals", response_class=HTMLResponse)
     def approvals(request: Request) -> Response:
@@ -304,14 +269,21 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
         """The link from the email opens a confirmation; a GET never changes state."""
         return confirmation(request, token)
 
+    def speaks_of(token: str) -> str | None:
+        """The language of the person a genuine link was sent to, even once spent: its refusals speak it too."""
+        try:
+            return auth.language_of(sessions, signer.verify(token, APPROVE, at=auth.now()).data.get("person"))
+        except BadToken:
+            return None
+
     def confirmation(request: Request, token: str, status_code: int = 200, changes: str = "") -> Response:
         """The link's page: the plan or report being decided on, the approving verdict, and asking for changes."""
+        speaks = speaks_of(token)
         try:
             claims = approval(signer, sessions, token, current(request))
             file = dossier(sessions, claims.data["city"])
         except (BadToken, AlreadyUsed, JalonError) as exc:
-            return page(request, "message.html", None, 400, title="400", text=str(exc))
-        speaks = auth.language_of(sessions, claims.data["person"])
+            return page(request, "message.html", None, 400, speaks, title_key="link_problem", text=exc)
         verdict = CITY_JOURNEY.transition(claims.data["trigger"])
         values = {"claims": claims.data, "file": file, "token": token, "reviews": verdict.reviews, "changes": changes}
         values["failed"] = status_code != 200
@@ -332,11 +304,10 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
 
     def decide(request: Request, token: str, changes: str | None) -> Response:
         """Spend the link, then act: the approving verdict it was signed for, or the review's changes verdict."""
-        speaks = None
+        speaks = speaks_of(token)
         try:
             claims = approval(signer, sessions, token, current(request))
             data = claims.data
-            speaks = auth.language_of(sessions, data["person"])
             trigger = data["trigger"] if changes is None else changes_to(data["trigger"]) or ""
             email = email_of(sessions, data["person"])
             spend(sessions, claims.jti, APPROVE, data["person"], auth.now())
@@ -344,9 +315,20 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             act(sessions, data["city"], trigger, email, at=auth.now(), data=asked, expected_version=data["version"])
             announce()
         except (BadToken, AlreadyUsed, JalonError, LookupError) as exc:
-            return page(request, "message.html", None, 409, speaks, title_key="refused", text=str(exc))
+            return page(request, "message.html", None, 409, speaks, title_key="refused", text=exc)
         back = f"/cities/{data['city']}"
-        return page(request, "message.html", None, 200, speaks, title="OK", key="done", act=trigger, back=back)
+        return page(
+            request,
+            "message.html",
+            None,
+            200,
+            speaks,
+            title_key="all_done",
+            key="done",
+            act=trigger,
+            back=back,
+            good=True,
+        )
 
     @app.get("/network", response_class=HTMLResponse)
     def network(request: Request) -> Response:
@@ -384,4 +366,5 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             return Response(str(exc), status_code=404, media_type="text/plain")
         return Response(body, media_type="text/calendar; charset=utf-8")
 
+    add_replies(app, sessions=sessions, signer=signer, base_url=base_url, page=page, current=current)
     return app

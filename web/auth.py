@@ -28,6 +28,7 @@ class Reader:
     language: str | None
     session: str  # the session's id: sign-out spends it
     key: int  # the person's access key now (their calendar links carry it)
+    timezone: str | None = None  # their own zone, if they gave one: pages show times in it
 
 
 class NotSignedIn(Exception):
@@ -113,7 +114,9 @@ def reader(signer: Signer, sessions: sessionmaker[Session], request: Request) ->
         if found is None or s.get(UsedToken, claims.jti) is not None:  # access taken away, or signed out
             raise NotSignedIn
         person = s.get_one(Person, found.id)
-        return Reader(person.id, person.email, person.name, person.language, claims.jti, person.access_key)
+        return Reader(
+            person.id, person.email, person.name, person.language, claims.jti, person.access_key, person.timezone
+        )
 
 
 def language_of(sessions: sessionmaker[Session], person_id: object) -> str | None:

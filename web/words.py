@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from web.terms import TERMS
+
 UI: Final[dict[str, dict[str, str]]] = {
     "en": {
         "board": "Board",
@@ -258,3 +260,6 @@ UI: Final[dict[str, dict[str, str]]] = {
         "server_error": "Ocorreu um erro no servidor e o seu pedido não foi concluído. Tente de novo dentro de momentos; se voltar a acontecer, avise o secretariado.",
     },
 }
+
+for _lang, _terms in TERMS.items():  # one table per language for the pages: these words and the codes' words
+    UI[_lang].update(_terms)

@@ -32,7 +32,7 @@ class Ledger:
     awarded: Money
     paid: Money
     balance: Money
-    tranches: tuple[tuple[str, int, Money, str], ...]  # name, share, amount, state
+    tranches: tuple[tuple[int, str, int, Money, str], ...]  # number, condition, share, amount, state
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,9 @@ class Dossier:
     grants: tuple[Ledger, ...]
     reports: tuple[tuple[str, int, str, date | None], ...]  # kind, number, state, due
     papers: Papers = Papers(None, None)
+    timezone: str = "UTC"  # the city's: its team reads times in it
+    programme_zone: str = "UTC"  # the secretariat's: network people read times in it
+    currencies: tuple[str, ...] = ()  # the programme's (its ceilings'): what an amount may be given in
 
 
 def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
@@ -108,7 +111,7 @@ def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
         grants = []
         for g in s.scalars(select(Grant).where(Grant.city_id == city.id).order_by(Grant.id)):
             tranches = s.execute(
-                select(Tranche.name, Tranche.share, Tranche.amount_minor, Tranche.state)
+                select(Tranche.number, Tranche.condition, Tranche.share, Tranche.amount_minor, Tranche.state)
                 .where(Tranche.grant_id == g.id)
                 .order_by(Tranche.number)
             )
@@ -118,7 +121,7 @@ def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
                     Money.from_minor(g.amount_minor, g.currency),
                     Money.from_minor(g.paid_minor, g.currency),
                     Money.from_minor(g.amount_minor - g.paid_minor, g.currency),
-                    tuple((n, sh, Money.from_minor(m, g.currency), st) for n, sh, m, st in tranches),
+                    tuple((n, c, sh, Money.from_minor(m, g.currency), st) for n, c, sh, m, st in tranches),
                 )
             )
         reports = s.execute(
@@ -136,6 +139,9 @@ def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
             tuple(grants),
             tuple(reports),
             _papers(s, city.id),
+            city.timezone,
+            definition.timezone,
+            tuple(c.currency for c in definition.grant.ceilings),
         )
 
 

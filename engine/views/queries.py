@@ -322,3 +322,11 @@ def registry(sessions: sessionmaker[Session]) -> tuple[list[Project], list[tuple
             for c in s.scalars(select(City).order_by(City.code))
         ]
     return projects, secretariat
+
+
+def names_of(sessions: sessionmaker[Session], emails: set[str]) -> dict[str, str]:
+    """People's names by email: pages name who did what, as people call them."""
+    if not emails:
+        return {}
+    with sessions() as s:
+        return dict(s.execute(select(Person.email, Person.name).where(Person.email.in_(emails))).tuples().all())

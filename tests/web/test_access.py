@@ -17,6 +17,7 @@ from mail_server import Mailbox, smtp
 from models import AccessEvent, OutboxMessage, Person
 from support import COACH_BKO, LEAD_BKO, SECRETARIAT, Network
 from web_support import approval, client, csrf, planned_network, sign_in, stage_of
+from web_support import said as web_said
 
 
 @pytest.fixture
@@ -94,7 +95,7 @@ def test_a_forwarded_approval_link_is_refused_in_the_submitters_session(network:
     lead = sign_in(network, mailbox, LEAD_BKO)  # the lead submitted the plan
     path = approval(network, network.results[-1].version)  # the coach's link, forwarded to the lead
     page = lead.get(path)
-    assert page.status_code == 400 and "signed in as someone else" in page.text
+    assert page.status_code == 400 and "une autre personne est connectée dans ce navigateur" in page.text
     assert "Plan review" in stage_of(network), "nothing changed"
 
 
@@ -116,8 +117,8 @@ def test_a_removed_person_loses_sessions_and_every_link_at_once(network: Network
     refused = client(network.sessions)
     page = refused.get(unused)
     answer = refused.post(unused, data={"csrf": csrf(page.text)})
-    assert answer.status_code == 400 and "your access changed" in answer.text, "the sign-in link in their mailbox"
-    assert "withdrawn" in client(network.sessions).get(link).text, "the approval link"
+    assert answer.status_code == 400 and "your access changed" in answer.text, "the sign-in link: nobody known, English"
+    assert web_said(client(network.sessions).get(link).text, "link_withdrawn"), "the approval link"
     with pytest.raises(Refused, match="removed from the network"):
         network.act("BKO", "send_to_committee", COACH_BKO)
     with network.sessions() as s:

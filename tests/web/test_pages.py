@@ -14,7 +14,7 @@ import pytest
 from engine.access.tokens import APPROVE
 from mail_server import Mailbox
 from support import COACH_BEN, COACH_BKO, LEAD_BKO, Network
-from web_support import approval, client, csrf, planned_network, sign_in, stage_of
+from web_support import approval, client, csrf, planned_network, said, sign_in, stage_of
 
 
 @pytest.fixture
@@ -47,18 +47,18 @@ def test_a_coach_signs_in_by_email_and_sends_the_plan_to_committee(network: Netw
 def test_a_coach_of_another_city_is_refused_in_plain_words(network: Network, mailbox: Mailbox) -> None:
     browser = sign_in(network, mailbox, COACH_BEN)
     page = browser.get("/cities/BKO")
-    assert "another city" in page.text  # the reason, among what is not possible now
+    assert "pour une autre ville" in page.text, "the reason, in French, among what is not possible now"
     refused = browser.post(
         "/cities/BKO/act",
         data={"csrf": csrf(page.text), "trigger": "send_to_committee", "version": str(city_version(network))},
     )
-    assert refused.status_code == 409 and "another city" in refused.text
+    assert refused.status_code == 409 and "pour une autre ville" in refused.text
 
 
 def test_a_post_without_a_csrf_token_is_refused(network: Network, mailbox: Mailbox) -> None:
     browser = sign_in(network, mailbox, COACH_BKO)
     refused = browser.post("/cities/BKO/act", data={"trigger": "send_to_committee"})
-    assert refused.status_code == 403 and "security token" in refused.text
+    assert refused.status_code == 403 and said(refused.text, "csrf_missing")
     forged = browser.post("/cities/BKO/act", data={"trigger": "send_to_committee", "csrf": "x.y"})
     assert forged.status_code == 403
     assert "Revue du plan" in browser.get("/").text, "nothing changed"
@@ -86,7 +86,7 @@ def test_an_approval_link_opens_a_confirmation_and_works_once(network: Network) 
     done = browser.post(path, data={"csrf": csrf(page.text)})
     assert done.status_code == 200 and "Investment committee" in stage_of(network)
     again = browser.post(path, data={"csrf": csrf(page.text)})
-    assert again.status_code in (400, 409) and "used already" in again.text
+    assert again.status_code in (400, 409) and said(again.text, "link_used")
 
 
 def test_stale_expired_and_forged_approval_links_are_refused(network: Network) -> None:
@@ -94,11 +94,11 @@ def test_stale_expired_and_forged_approval_links_are_refused(network: Network) -
     stale = approval(network, city_version(network) - 1)
     page = browser.get(stale)
     refused = browser.post(stale, data={"csrf": csrf(page.text)})
-    assert refused.status_code == 409 and "changed while you were deciding" in refused.text
+    assert refused.status_code == 409 and "a changé pendant que vous décidiez" in refused.text
     expired = approval(network, city_version(network), at=datetime.now(UTC) - timedelta(days=15))
-    assert browser.get(expired).status_code == 400 and "expired" in browser.get(expired).text
+    assert browser.get(expired).status_code == 400 and said(browser.get(expired).text, "link_expired")
     forged = approval(network, city_version(network))[:-3] + "AAA"
-    assert browser.get(forged).status_code == 400 and "forged" in browser.get(forged).text
+    assert browser.get(forged).status_code == 400 and said(browser.get(forged).text, "link_forged")
     assert "Plan review" in stage_of(network), "nothing changed"
     assert APPROVE == "approve"
 

@@ -1,0 +1,209 @@
+"""The city page and its forms: what the city owes and when, what the reader may do now, and a refused act given
+back as typed, with the reason beside the field at fault, all in the reader's language and time zone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import act
+from engine.errors import InvalidData, JalonError
+from engine.views.dossier import Dossier, dossier
+from engine.views.queries import HistoryEntry, can, history, home_city, names_of
+from flows.announce import announce
+from notifications.reasons import say
+from notifications.words import ROLES, subject_name
+from states import CITY_JOURNEY
+from web import auth
+from web.answers import language
+from web.formats import day, moment, money
+from web.forms import Typed, fault_above, inputs, objective_words, tell
+from web.words import UI
+
+Page = Callable[..., Response]
+TICK = "tick_objective"
+
+
+def zone_for(sessions: sessionmaker[Session], reader: auth.Reader, file: Dossier) -> str:
+    """The reader's own zone; else the city's for its own team; else the programme's (the secretariat's)."""
+    if reader.timezone:
+        return reader.timezone
+    return file.timezone if home_city(sessions, reader.id) == file.code else file.programme_zone
+
+
+def ladder(file: Dossier, lang: str, zone: str) -> list[tuple[str, str, str, str]]:
+    """The current deadline's reminders as words: when, to whom, at what local time, whether sent."""
+    words, rows = UI[lang], []
+    for days, audience, fire_at, state in file.deadline.rungs if file.deadline else ():
+        when = (
+            words["on_the_day"] if days == 0 else words["days_before" if days < 0 else "days_after"].format(n=abs(days))
+        )
+        whom = words.get(f"audience_{audience}") or ROLES[lang].get(audience, audience)
+        rows.append((when, whom, moment(fire_at, lang, zone), words.get(f"rung_{state}", "")))
+    return rows
+
+
+def ledgers(file: Dossier, lang: str) -> list[tuple[str, str, list[tuple[str, str, str, str]]]]:
+    """Each grant in words: its heading, its totals, and its tranches (which, when, how much, where it stands)."""
+    words, shown = UI[lang], []
+    for g in file.grants:
+        totals = " · ".join(
+            words["label_value"].format(label=words[key], value=money(m, lang))
+            for key, m in (("awarded", g.awarded), ("paid", g.paid), ("balance", g.balance))
+        )
+        tranches = [
+            (
+                words["tranche"].format(n=number),
+                f"{share} %, {words.get(f'tranche_{condition}', '')}".rstrip(", "),
+                money(amount, lang),
+                words.get(f"tranche_{state}", ""),
+            )
+            for number, condition, share, amount, state in g.tranches
+        ]
+        shown.append((words.get(f"grant_{g.purpose}", words["grant"]), totals, tranches))
+    return shown
+
+
+def reports(file: Dossier, lang: str) -> list[tuple[str, str, str]]:
+    """The city's reports in words: which, where it stands, when due."""
+    words = UI[lang]
+    return [
+        (
+            subject_name("final" if kind == "final" else f"periodic_report_{number}", lang).capitalize(),
+            words.get(f"report_{state}", ""),
+            words["due_on"].format(date=day(due, lang)) if due else "",
+        )
+        for kind, number, state, due in file.reports
+    ]
+
+
+def trail(
+    entries: list[HistoryEntry], file: Dossier, lang: str, zone: str, names: dict[str, str]
+) -> list[tuple[str, str, Any, str]]:
+    """The history in words, newest first: when, what, what was said with it, by whom (by name)."""
+    words, objectives = UI[lang], {key: labels for key, labels, _ in file.checklist}
+    rows = []
+    for e in reversed(entries):
+        said = [(words["changes_asked" if k == "changes" else "note"], e.data.get(k)) for k in ("changes", "reason")]
+        said = [(label, text) for label, text in said if text]
+        if e.trigger == TICK and str(e.data.get("item")) in objectives:
+            said.append(("", objective_words(objectives[str(e.data["item"])], lang)))
+        if e.note:
+            said.append(("", e.note))
+        by = words["by_import"] if e.by.startswith("import:") else names.get(e.by, e.by)
+        rows.append((moment(e.at, lang, zone), e.trigger, said, by))
+    return rows
+
+
+def add_city(app: FastAPI, sessions: sessionmaker[Session], signer: Any, page: Page, who: Callable[..., Any]) -> None:
+    """The city page (GET) and its forms (POST) on the application."""
+
+    def city_page(
+        request: Request,
+        reader: auth.Reader,
+        code: str,
+        status_code: int = 200,
+        typed: Typed | None = None,
+        **notice: Any,
+    ) -> Response:
+        lang = language(reader.language, request.headers.get("accept-language", ""))
+        try:
+            file = dossier(sessions, code)
+        except JalonError:
+            return page(request, "message.html", reader, 404, title_key="page_missing", key="not_found")
+        judged = can(sessions, code, reader.email)
+        forms = []
+        for o in judged:
+            if o.allowed:
+                shown = inputs(
+                    CITY_JOURNEY.transition(o.trigger).needs,
+                    file,
+                    lang,
+                    typed if typed and typed.trigger == o.trigger else None,
+                )
+                forms.append((o, shown, fault_above(typed if typed and typed.trigger == o.trigger else None, shown)))
+        refused = [(o, say(o.reason, lang)) for o in judged if not o.allowed and o.possible_here]
+        zone = zone_for(sessions, reader, file)
+        entries = history(sessions, code)
+        values = {
+            "file": file,
+            "forms": forms,
+            "refused": refused,
+            "timeline": [  # the stages the city went through: an act that keeps the stage adds no step
+                (day(e.at, lang, zone), e.to_state)
+                for n, e in enumerate(entries)
+                if n == 0 or e.to_state != entries[n - 1].to_state
+            ],
+            "trail": trail(entries, file, lang, zone, names_of(sessions, {e.by for e in entries})),
+            "ladder": ladder(file, lang, zone),
+            "due": day(file.deadline.due_on, lang) if file.deadline else "",
+            "ledgers": ledgers(file, lang),
+            "reports": reports(file, lang),
+            "objectives": [(objective_words(labels, lang), ok) for _, labels, ok in file.checklist],
+            "done": notice.get("done", ""),
+            "ticked": [
+                objective_words(labels, lang) for key, labels, _ in file.checklist if key in notice.get("ticked", ())
+            ],
+        }
+        return page(request, "city.html", reader, status_code, **values)
+
+    @app.get("/cities/{code}")
+    def city(
+        request: Request, code: str, done: str = "", ticked: Annotated[list[str] | None, Query()] = None
+    ) -> Response:
+        reader = who(request)
+        done = done if done in CITY_JOURNEY.triggers else ""
+        return city_page(request, reader, code, done=done, ticked=tuple(ticked or ()))
+
+    @app.post("/cities/{code}/act")
+    async def act_form(request: Request, code: str) -> Response:
+        reader = who(request)
+        form = await request.form()
+        csrf = form.get("csrf", "")
+        auth.check_csrf(signer, request, csrf if isinstance(csrf, str) else "")
+        back = f"/cities/{code}"
+        if any(not isinstance(v, str) for _, v in form.multi_items()):  # a file where text belongs
+            return page(request, "message.html", reader, 400, title_key="not_done", key="bad_form", back=back)
+        trigger = str(form.get("trigger", ""))
+        typed = Typed(trigger, {})
+        for key, value in form.multi_items():
+            if key.startswith("f_"):
+                typed.values.setdefault(key.removeprefix("f_"), []).append(str(value))
+        version = str(form.get("version", "")).strip() or "0"
+        if not re.fullmatch(r"[0-9]{1,9}", version):
+            return page(request, "message.html", reader, 400, title_key="not_done", key="bad_version", back=back)
+        lang = language(reader.language, request.headers.get("accept-language", ""))
+        if trigger == TICK:
+            return tick(request, reader, code, typed, int(version), lang)
+        data = {k: v[0] for k, v in typed.values.items() if v and v[0].strip()}
+        try:
+            act(sessions, code, trigger, reader.email, at=auth.now(), data=data, expected_version=int(version))
+            announce()  # the act's event to Prefect now, when an API is configured (best effort)
+        except JalonError as exc:
+            refused = Typed(trigger, typed.values, tell(exc, lang), getattr(exc, "field", None))
+            return city_page(request, reader, code, 400 if isinstance(exc, InvalidData) else 409, refused)
+        return RedirectResponse(f"/cities/{code}?done={trigger}", status_code=303)
+
+    def tick(request: Request, reader: auth.Reader, code: str, typed: Typed, version: int, lang: str) -> Response:
+        """Each objective ticked, in order, each at the version the one before made: all, or as many as can be."""
+        items = [item for item in typed.values.get("item", []) if item.strip()]
+        if not items:
+            return city_page(request, reader, code, 400, Typed(TICK, {}, UI[lang]["no_objective_ticked"], "item"))
+        for n, item in enumerate(items):
+            try:
+                act(
+                    sessions, code, TICK, reader.email, at=auth.now(), data={"item": item}, expected_version=version + n
+                )
+                announce()
+            except JalonError as exc:
+                left = Typed(TICK, {"item": items[n:]}, tell(exc, lang), getattr(exc, "field", None))
+                status_code = 400 if isinstance(exc, InvalidData) else 409
+                return city_page(request, reader, code, status_code, left, done=TICK if n else "", ticked=items[:n])
+        said = urlencode([("done", TICK), *[("ticked", item) for item in items]])
+        return RedirectResponse(f"/cities/{code}?{said}", status_code=303)
