@@ -12,18 +12,21 @@ from engine.journey.fields import parse_email
 from models import City, Person, ProgrammeVersion
 from models.programme import Definition, decoded
 from states import CITY_JOURNEY
+from states.reasons import Reason
 
 
 def aware(at: datetime) -> datetime:
     """The explicit clock, in UTC: the audit hash is computed on what the database will give back."""
     if at.tzinfo is None:
-        raise InvalidData("The time given has no time zone; Jalon stores and compares UTC.")
+        raise InvalidData(Reason("no_zone", "The time given has no time zone; Jalon stores and compares UTC."))
     return at.astimezone(UTC)
 
 
 def no_city(code: str) -> NotFound:
     """The error for a city code nobody imported."""
-    return NotFound(f"No city with code '{code}'. See `jalon status` for the codes.")
+    return NotFound(
+        Reason("no_city", "No city with code '{code}'. See `jalon status` for the codes.", code=code.strip()[:20])
+    )
 
 
 def find_city(s: Session, code: str) -> City:
@@ -39,10 +42,10 @@ def find_person(s: Session, email: str) -> Person:
     try:
         address = parse_email(email)
     except ValueError as exc:
-        raise InvalidData(f"{exc}.") from None
+        raise InvalidData(Reason("sentence", "{reason}.", reason=exc.args[0])) from None
     person = s.scalar(select(Person).where(Person.email == address))
     if person is None:
-        raise NotFound(f"No person with email {address}. See `jalon people import`.")
+        raise NotFound(Reason("no_person", "No person with email {email}. See `jalon people import`.", email=address))
     return person
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from notifications.render import money
+from notifications.render import MONEY_LOCALES, money
 from notifications.sentences import FIELDS, SENTENCES, WHO
 from notifications.words import LANGUAGES, ROLES, STAGES, act_name
 
@@ -42,7 +42,7 @@ def _is_reason(what: object) -> bool:
 def say(what: BaseException | str | None, lang: str) -> str:
     """The sentence a person reads, in their language; never a trigger code, a key or a traceback."""
     lang = lang if lang in LANGUAGES else "en"
-    if what is None:
+    if what is None or what == "":
         return ""
     if isinstance(what, BaseException):
         return _error(what, lang)
@@ -68,10 +68,10 @@ def _error(exc: BaseException, lang: str) -> str:
 
 
 def _said(reason: Any, lang: str) -> str:
-    """One reason in lang: its sentence there (English: its own template), each value said the reader's way."""
+    """One reason in lang: its sentence there (English: its own, unless pages say it without the CLI's codes)."""
     if reason.key == "together":  # several guards' reasons, each in its own words
         return " ".join(filter(None, (_said(r, lang) for r in reason.params.values())))
-    template = reason.template if lang == "en" else SENTENCES[lang].get(reason.key)
+    template = SENTENCES[lang].get(reason.key) or (reason.template if lang == "en" else None)
     if template is None:
         return ""
     try:
@@ -88,7 +88,10 @@ def _value(value: Any, lang: str) -> str:
         case "act":
             return QUOTES[lang].format(act_name(value.trigger, value.label, lang))
         case "stage":
-            return str(STAGES[lang].get(value.code, value.label)).lower()
+            return str(STAGES[lang].get(value.code, value.label))
+        case "figure":
+            places = "." + "0" * value.places if value.places else ""
+            return format_decimal(value.value, format=f"#,##0{places}", locale=MONEY_LOCALES.get(lang, lang))
         case "amount":
             return money(value.value, value.currency, lang)
         case "objective":
@@ -104,7 +107,7 @@ def _value(value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, Decimal)):
-        return format_decimal(value, locale=lang)
+        return format_decimal(value, locale=MONEY_LOCALES.get(lang, lang))
     if isinstance(value, date):
         return format_date(value, "long", locale=lang)
     return str(value)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from states.reasons import Reason
 
 
 class Role(StrEnum):
@@ -86,7 +89,7 @@ class Facts:
 
     actor: str
     data: Mapping[str, object] | None = None  # None: values not given yet, data guards wait
-    onboarding_items: Mapping[str, str] = field(default_factory=dict)
+    onboarding_items: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # key -> labels by language
     onboarding_done: frozenset[str] = frozenset()
     coach: str | None = None
     plan_submitted_by: str | None = None
@@ -100,7 +103,7 @@ class Facts:
     plan_currency: str | None = None  # the currency of the budget a committee decides on
 
 
-Guard = Callable[[Facts], "str | None"]
+Guard = Callable[[Facts], "Reason | None"]
 """A guard returns None when the change may happen, else the reason a person will read."""
 
 RETURN: Final = "<state it left>"
@@ -197,19 +200,11 @@ class Lifecycle:
         return tuple(t.trigger for t in self.transitions)
 
 
-def check(transition: TransitionDef, facts: Facts) -> list[str]:
+def check(transition: TransitionDef, facts: Facts) -> list[Reason]:
     """Every reason the guards of transition give against facts (empty when all pass)."""
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     for guard in transition.guards:
         reason = guard(facts)
         if reason:
             reasons.append(reason)
     return reasons
-
-
-def join_labels(labels: Iterable[str], conjunction: str = "and") -> str:
-    """A readable list for reasons: 'a, b and c' (or 'a, b or c')."""
-    items = list(labels)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]

@@ -10,10 +10,15 @@ from typing import Any, cast
 from transitions import EventData, Machine, MachineError
 
 from states.definition import RETURN, Facts, Lifecycle, Tag, TransitionDef, check
+from states.reasons import Act, Reason, Stage
 
 
 class NotAllowedHere(Exception):
-    """The trigger does not exist from the record's current state."""
+    """The trigger does not exist from the record's current state; reason says so in any language."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 # A record bound twice (a replay walks one binding through its whole trail) already carries the trigger methods
@@ -29,7 +34,7 @@ class Binding:
     state: str
     paused_from: str | None = None
     facts: Facts | None = None
-    refusals: list[str] = field(default_factory=list)
+    refusals: list[Reason] = field(default_factory=list)
 
 
 def _guards_pass(transition: TransitionDef, event: EventData) -> bool:
@@ -104,18 +109,27 @@ class LifecycleMachine:
     def fire(self, binding: Binding, trigger: str) -> bool:
         """Pull trigger on binding; False when a guard refused (reasons in binding.refusals)."""
         if trigger not in self.machine.events:
-            raise NotAllowedHere(f"'{trigger}' is not a trigger of the {self.lifecycle.name} lifecycle")
+            raise NotAllowedHere(Reason("no_such_act", "'{act}' is not a trigger of this journey.", act=trigger))
         with self._lock:
             self.machine.add_model(binding, initial=binding.state)
         try:
             return bool(self.machine.events[trigger].trigger(binding))
         except MachineError as exc:
-            raise NotAllowedHere(
-                f"'{trigger}' is not possible while the {self.lifecycle.name} is {binding.state}"
-            ) from exc
+            raise NotAllowedHere(self.not_here(trigger, binding.state)) from exc
         finally:
             with self._lock:
                 self.machine.remove_model(binding)
+
+    def not_here(self, trigger: str, state: str) -> Reason:
+        """Why trigger cannot be pulled from state: the stage does not offer it."""
+        t, where = self.lifecycle.transition(trigger), self.lifecycle.state(state)
+        return Reason(
+            "not_in_stage",
+            "{act} is not possible while the {lifecycle} is {stage}.",
+            act=Act(t.trigger, t.label),
+            stage=Stage(where.name, where.label),
+            lifecycle=self.lifecycle.name,
+        )
 
     def step(self, state: str, trigger: str) -> str:
         """The state a record with no guards to satisfy reaches (for the small lifecycles)."""

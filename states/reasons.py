@@ -44,7 +44,19 @@ class Amount:
     currency: str
 
     def __str__(self) -> str:
-        return f"{self.value:,} {self.currency}"
+        return f"{self.value} {self.currency}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number shown as an example, with its decimals, in the reader's way of writing numbers."""
+
+    kind: ClassVar[str] = "figure"
+    value: Decimal
+    places: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.value:,.{self.places}f}"
 
 
 @dataclass(frozen=True)
@@ -120,7 +132,7 @@ class Listed:
         return ", ".join(words[:-1]) + (" or " if self.either else " and ") + words[-1]
 
 
-Param = str | int | Decimal | date | Act | Stage | Amount | Objective | Field | Who | RoleName | Listed
+Param = str | int | Decimal | date | Act | Stage | Amount | Figure | Objective | Field | Who | RoleName | Listed
 
 
 class Reason(str):

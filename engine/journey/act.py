@@ -15,13 +15,14 @@ from engine.errors import Conflict, InvalidData, Refused
 from engine.journey import audit, effects, notify
 from engine.journey.effects import Actor
 from engine.journey.facts import gather, roles_elsewhere, roles_of
-from engine.journey.fields import parse_data, parse_note, to_json
+from engine.journey.fields import objective_key, parse_data, parse_note, reader_language, to_json
 from engine.lookups import aware, definition_of, find_person, lock_city
 from models import City, Person
 from models.db import writing
 from models.programme import Definition
 from states import CITY_JOURNEY, CITY_MACHINE, Binding, Facts, Role, TransitionDef
-from states.definition import check, join_labels
+from states.definition import check
+from states.reasons import Act, Reason, RoleName, Who, together
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class ActResult:
 class Option:
     """A trigger judged for one person now: allowed with the fields it needs, or refused with why.
 
+    reason is a Reason (the English sentence, '' when allowed): say(option.reason, lang) says it to anyone.
     possible_here says whether the trigger exists from the city's stage at all (for someone).
     """
 
@@ -51,31 +53,25 @@ class Option:
     possible_here: bool = True
 
 
-WHO = {
-    Role.SECRETARIAT: "the secretariat",
-    Role.FINANCE: "finance",
-    Role.COACH: "this city's coach",
-    Role.CITY_LEAD: "this city's lead",
-    Role.CITY_MEMBER: "this city's team",
-    Role.MAYOR: "this city's mayor",
-    Role.COMMITTEE_MEMBER: "this city's committee",
-    Role.PARTNER: "this city's partners",
-}
-
-
-def access(t: TransitionDef, state: str, roles: frozenset[Role], elsewhere: Callable[[], frozenset[Role]]) -> str:
-    """Why this person may not pull t from this state at all ('' when they may), before any value is read."""
+def access(
+    t: TransitionDef, state: str, roles: frozenset[Role], elsewhere: Callable[[], frozenset[Role]]
+) -> Reason | None:
+    """Why this person may not pull t from this state at all (None when they may), before any value is read."""
     if state not in t.sources:
-        return f"'{t.trigger}' is not possible while the city is {CITY_JOURNEY.state(state).label.lower()}."
+        return CITY_MACHINE.not_here(t.trigger, state)
     if roles & t.roles:
-        return ""
-    who = join_labels([WHO[r] for r in Role if r in t.roles], "or")
+        return None
+    who, act = Who(tuple(r for r in Role if r in t.roles)), Act(t.trigger, t.label)
     mine = [r for r in Role if r in (elsewhere() & t.roles) - roles]
     if mine:
-        return (
-            f"You are {mine[0].value.replace('_', ' ')} of another city, not of this one; only {who} may '{t.trigger}'."
+        return Reason(
+            "role_elsewhere",
+            "You are {role} of another city, not of this one; only {who} may {act}.",
+            role=RoleName(mine[0]),
+            who=who,
+            act=act,
         )
-    return f"Only {who} may '{t.trigger}'."
+    return Reason("only_who", "Only {who} may {act}.", who=who, act=act)
 
 
 def judge(
@@ -84,9 +80,9 @@ def judge(
     roles: frozenset[Role],
     facts: Facts,
     elsewhere: Callable[[], frozenset[Role]],
-) -> str:
-    """Why this person may not pull t now ('' when they may): state, then role, then guards."""
-    return access(t, state, roles, elsewhere) or " ".join(check(t, facts))
+) -> Reason | None:
+    """Why this person may not pull t now (None when they may): state, then role, then guards."""
+    return access(t, state, roles, elsewhere) or together(check(t, facts))
 
 
 def options(s: Session, city: City, person: Person) -> list[Option]:
@@ -99,13 +95,13 @@ def options(s: Session, city: City, person: Person) -> list[Option]:
     for t in CITY_JOURNEY.transitions:
         reason = judge(t, city.state, roles, facts, lambda: elsewhere)
         needs = tuple(f.name if f.required else f"{f.name}?" for f in t.needs)
-        result.append(Option(t.trigger, t.label, not reason, needs, reason, city.state in t.sources))
+        result.append(Option(t.trigger, t.label, reason is None, needs, reason or "", city.state in t.sources))
     return result
 
 
-def _alternatives(s: Session, city: City, person: Person, trigger: str) -> list[str]:
+def _alternatives(s: Session, city: City, person: Person, trigger: str) -> list[Act]:
     """What this person could do instead, for the refusal message."""
-    return [o.trigger for o in options(s, city, person) if o.allowed and o.trigger != trigger]
+    return [Act(o.trigger, o.label) for o in options(s, city, person) if o.allowed and o.trigger != trigger]
 
 
 def act(
@@ -124,24 +120,41 @@ def act(
     try:
         t = CITY_JOURNEY.transition(trigger)
     except KeyError:
-        raise InvalidData(f"'{trigger}' is not a trigger. Triggers: {', '.join(CITY_JOURNEY.triggers)}.") from None
+        raise InvalidData(
+            Reason(
+                "no_such_act",
+                "'{act}' is not a trigger. Triggers: {known}.",
+                act=trigger,
+                known=", ".join(CITY_JOURNEY.triggers),
+            )
+        ) from None
     note = parse_note(note)  # every caller's note checked once: length, hidden characters
     with sessions.begin() as s:
         writing(s)
         row, definition, definition_version = lock_city(s, city)
         if expected_version is not None and row.version != expected_version:
             raise Conflict(
-                f"{row.name} changed while you were deciding (it is now at version {row.version}, "
-                f"you saw {expected_version}); look again and retry."
+                Reason(
+                    "changed_meanwhile",
+                    "{city} changed while you were deciding (it is now at version {now}, you saw {seen}); "
+                    "look again and retry.",
+                    city=row.name,
+                    now=row.version,
+                    seen=expected_version,
+                )
             )
         person = find_person(s, actor)
         if person.gone_at is not None:
-            raise Refused(f"{person.email} was removed from the network; they can no longer act.")
+            raise Refused(
+                Reason(
+                    "person_gone", "{email} was removed from the network; they can no longer act.", email=person.email
+                )
+            )
         roles = roles_of(s, person.id, row.id)
         reason = access(t, row.state, roles, lambda: roles_elsewhere(s, person.id, row.id))
         if reason:
             raise Refused(reason, _alternatives(s, row, person, trigger))
-        values = parse_data(t, data or {})
+        values = parse_data(t, data or {}, reader_language(person, definition))
         return _change(s, row, t, definition, definition_version, person, values, note, at)
 
 
@@ -157,9 +170,10 @@ def act_for_import(
     row, definition, definition_version = lock_city(s, city)
     reason = access(t, row.state, t.roles, frozenset)  # the stage must allow it; the role is the terminal's
     if reason:
-        raise Refused(f"{row.code}: {reason}")
+        raise Refused(Reason("in_city", "{city}: {reason}", city=row.code, reason=reason))
     actor = Actor(None, f"import:{source}", f"import of {source}")
-    return _change(s, row, t, definition, definition_version, actor, parse_data(t, data), None, aware(at))
+    values = parse_data(t, data, definition.languages[0])
+    return _change(s, row, t, definition, definition_version, actor, values, None, aware(at))
 
 
 def _change(
@@ -175,11 +189,12 @@ def _change(
 ) -> ActResult:
     """Guards, effects, state, audit event, timers and messages of one change, in the caller's transaction."""
     trigger = t.trigger
+    values = objective_key(values, definition)  # a label typed in any language names its objective
     facts = gather(s, row, definition, actor.email, values, trigger)
     binding = Binding(state=row.state, paused_from=row.paused_from, facts=facts)  # the machine runs the guards
     if not CITY_MACHINE.fire(binding, trigger):
         alternatives = _alternatives(s, row, actor, trigger) if isinstance(actor, Person) else []
-        raise Refused(" ".join(binding.refusals), alternatives)
+        raise Refused(together(binding.refusals) or "", alternatives)
     effects.apply(s, row, trigger, actor, values, definition, at)
     from_state, old_version = row.state, row.version
     event, message = audit.record(
@@ -211,7 +226,13 @@ def _change(
         ),
     )
     if moved.rowcount != 1:
-        raise Conflict(f"{row.name} was changed by someone else at the same moment; look again and retry.")
+        raise Conflict(
+            Reason(
+                "changed_same_moment",
+                "{city} was changed by someone else at the same moment; look again and retry.",
+                city=row.name,
+            )
+        )
     timers.follow(s, row, from_state, binding.state, definition, at)
     notify.after_act(
         s,

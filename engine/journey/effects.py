@@ -17,6 +17,7 @@ from models import ChecklistTick, City, Grant, Person, Plan, Report, RoleAssignm
 from models.money import Money, split
 from models.programme import Definition
 from states import REPORT_MACHINE, TRANCHE_MACHINE, Role
+from states.reasons import Reason
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,9 @@ def _pay_next(s: Session, city: City, purpose: str, actor: Actor | Person, at: d
         .limit(1)
     ).first()
     if row is None:
-        raise NotFound("No tranche is eligible for payment.")
+        raise NotFound(
+            Reason("no_tranche_eligible", "No tranche is eligible for payment: its condition is not met yet.")
+        )
     tranche, grant = row
     tranche.state = TRANCHE_MACHINE.step(tranche.state, "pay")
     tranche.paid_at, tranche.paid_by = at, actor.id
@@ -200,7 +203,7 @@ def _open_report(s: Session, city: City) -> Report:
     """The report the guards already found open."""
     report = open_report(s, city.id)
     if report is None:
-        raise NotFound("No report is open for this city.")
+        raise NotFound(Reason("no_open_report", "No report is open for this city."))
     return report
 
 
@@ -208,6 +211,10 @@ def _assign_coach(s: Session, city: City, email: str) -> None:
     """One coach per city: the new assignment replaces the old one."""
     coach = s.scalar(select(Person).where(Person.email == email))
     if coach is None:
-        raise NotFound(f"No person with email {email}; import them first (jalon people import).")
+        raise NotFound(
+            Reason(
+                "no_coach_person", "No person with email {email}; import them first (jalon people import).", email=email
+            )
+        )
     s.execute(delete(RoleAssignment).where(RoleAssignment.city_id == city.id, RoleAssignment.role == Role.COACH.value))
     s.add(RoleAssignment(person_id=coach.id, role=Role.COACH.value, city_id=city.id))

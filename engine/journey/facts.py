@@ -94,7 +94,7 @@ def gather(
         found = s.scalar(running(city.id, state))
         facts["deadline_due"] = found.due_on if found else None
     if state == j.ONBOARDING:
-        facts["onboarding_items"] = definition.objective_labels()
+        facts["onboarding_items"] = {o.key: dict(o.label) for o in definition.onboarding}
         ticks = s.scalars(select(ChecklistTick.item).where(ChecklistTick.city_id == city.id))
         facts["onboarding_done"] = frozenset(ticks)
     if state == j.EXPERIMENT_PLANNING:

@@ -47,7 +47,8 @@ def test_a_definition_with_a_typo_is_refused_when_built() -> None:
 
 
 def test_guards_refuse_with_the_reason_and_leave_the_state() -> None:
-    binding = Binding("onboarding", facts=Facts(actor="a@b.org", onboarding_items={"visit": "Secretariat visit done"}))
+    visit = {"visit": {"en": "Secretariat visit done", "fr": "Visite du secrétariat faite"}}
+    binding = Binding("onboarding", facts=Facts(actor="a@b.org", onboarding_items=visit))
     assert CITY_MACHINE.fire(binding, "finish_onboarding") is False
     assert binding.state == "onboarding"
     assert binding.refusals == ["Onboarding is not complete: still to do: Secretariat visit done."]

@@ -45,8 +45,8 @@ def test_who_submitted_a_plan_never_approves_it(network: Network) -> None:
     network.act("BKO", "submit_plan", SECRETARIAT, **PLAN)  # the secretariat submits on the city's behalf
     with pytest.raises(Refused) as refused:
         network.act("BKO", "send_to_committee", SECRETARIAT)
-    assert "You submitted this plan" in refused.value.reason
-    assert "four-eyes" in refused.value.reason
+    assert "You submitted this plan" in str(refused.value.reason)
+    assert "four-eyes" in str(refused.value.reason)
     network.act("BKO", "send_to_committee", SECRETARIAT_2)
     assert state_of(network, "BKO") == "investment_committee"
 
@@ -63,18 +63,10 @@ def test_a_refusal_lists_what_the_person_may_do_instead(network: Network) -> Non
     with pytest.raises(Refused) as refused:
         network.act("BKO", "send_contract", SECRETARIAT)
     assert refused.value.reason == "'send_contract' is not possible while the city is selected."
-    assert refused.value.alternatives == (
-        "confirm",
-        "decline",
-        "change_details",
-        "assign_coach",
-        "extend_deadline",
-        "pause",
-        "withdraw",
-    )
-    assert str(refused.value).endswith(
-        "You may instead: confirm, decline, change_details, assign_coach, extend_deadline, pause, withdraw."
-    )
+    offered = ("confirm", "decline", "change_details", "assign_coach", "extend_deadline", "pause", "withdraw")
+    assert set(offered) <= set(refused.value.alternatives) and "send_contract" not in refused.value.alternatives
+    assert str(refused.value).endswith(f"You may instead: {', '.join(refused.value.alternatives)}.")
+    assert [a.trigger for a in refused.value.instead] == list(refused.value.alternatives)
 
 
 def test_onboarding_cannot_close_before_every_objective_is_met(network: Network) -> None:
@@ -98,7 +90,7 @@ def test_a_plan_needs_a_coach_first(network: Network) -> None:
     network.act("STL", "submit_plan", SECRETARIAT, **PLAN)
     assert next(r.coach for r in status(network.sessions, network.clock) if r.city == "STL") == COACH_BEN
     network.walk("BKO", "submit_plan")
-    with pytest.raises(InvalidData, match="submit_plan needs 'title'"):
+    with pytest.raises(InvalidData, match="'submit_plan' needs 'title' \\(Title\\)"):
         network.act("BKO", "submit_plan", LEAD_BKO)
 
 
@@ -110,7 +102,7 @@ def test_the_grant_respects_the_ceiling_and_the_currency(network: Network) -> No
         network.act("BKO", "approve_grant", SECRETARIAT, amount="100", currency="USD")
     with pytest.raises(InvalidData, match="not an ISO 4217 currency"):
         network.act("BKO", "approve_grant", SECRETARIAT, amount="100", currency="EUU")
-    with pytest.raises(InvalidData, match="at most 0 decimal places"):
+    with pytest.raises(InvalidData, match="XOF amounts are whole numbers"):
         network.act("BKO", "approve_grant", SECRETARIAT, amount="1000.5", currency="XOF")
     with pytest.raises(InvalidData, match="never float"):
         network.act("BKO", "approve_grant", SECRETARIAT, amount=1000.5, currency="EUR")
@@ -219,9 +211,9 @@ def test_field_values_are_checked_after_the_state_and_role(network: Network) -> 
         network.act("NIM", "submit_plan", SECRETARIAT, **long_title)
     with pytest.raises(InvalidData, match="Field 'title' \\(Title\\): must be plain text on one line"):
         network.act("NIM", "submit_plan", SECRETARIAT, **{**PLAN, "title": "Plan\r\nBcc: all@example.org"})
-    with pytest.raises(InvalidData, match="Field 'budget': EUR amounts have at most 2 decimal places"):
-        network.act("NIM", "submit_plan", SECRETARIAT, **{**PLAN, "budget": "10.001"})
-    with pytest.raises(InvalidData, match="'5e4' is not a plain number"):
+    with pytest.raises(InvalidData, match=r"Field 'budget' \(Budget\): '10\.0001' has more than two decimals"):
+        network.act("NIM", "submit_plan", SECRETARIAT, **{**PLAN, "budget": "10.0001"})
+    with pytest.raises(InvalidData, match="'5e4' is not an amount"):
         network.act("NIM", "submit_plan", SECRETARIAT, **{**PLAN, "budget": "5e4"})
     network.act("NIM", "submit_plan", SECRETARIAT, **{**PLAN, "hypothesis": "Line one\nLine two"})
 
@@ -248,7 +240,7 @@ def test_bad_names_and_clocks_are_bad_input(network: Network) -> None:
         network.act("BKO", "confirm", "nobody@example.org")
     with pytest.raises(InvalidData, match="'launch' is not a trigger"):
         network.act("BKO", "launch", LEAD_BKO)
-    with pytest.raises(InvalidData, match="'colour' is not a field of confirm"):
+    with pytest.raises(InvalidData, match="'colour' is not a field of 'confirm'"):
         network.act("BKO", "confirm", LEAD_BKO, colour="red")
     with pytest.raises(InvalidData, match="no time zone"):
         act(network.sessions, "BKO", "confirm", LEAD_BKO, at=datetime(2026, 1, 1))
