@@ -114,3 +114,19 @@ def test_language_comes_from_the_person_then_the_city_then_the_programme() -> No
 def test_templates_folder_is_where_render_looks() -> None:
     """The package ships its templates beside the code (an installed copy finds them too)."""
     assert Path(FOLDER).is_dir() and (FOLDER / "layout.html").is_file()
+
+
+def test_money_is_written_as_each_reader_writes_it_and_a_lettered_symbol_keeps_its_space() -> None:
+    """F CFA 22,957,495 in English (Babel glues it: F CFA22,957,495); 10 000,00 € in French and Portuguese."""
+    from notifications.render import money
+
+    def plain(text: str) -> str:
+        return text.replace("\u202f", " ").replace("\xa0", " ")
+
+    assert plain(money(22957495, "XOF", "en")) == "F CFA 22,957,495"
+    assert plain(money("22957495", "RWF", "en")) == "RWF 22,957,495"
+    assert money("10000", "EUR", "en") == "€10,000.00", "a sign that is not a letter stays close"
+    assert plain(money("10000", "EUR", "fr")) == "10 000,00 €"
+    assert plain(money("10000", "EUR", "pt")) == "10 000,00 €", "European Portuguese, not Brazil's € 10.000,00"
+    assert plain(money(22957495, "XOF", "fr")) == "22 957 495 F CFA"
+    assert "F CFA 10,000" in plain(render("contract_signed", "en", context("contract_signed")).text)
