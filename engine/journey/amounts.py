@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from functools import cache
 
+from babel.core import UnknownLocaleError
 from babel.numbers import get_currency_symbol, get_group_symbol
 
 from models.money import currencies
@@ -130,8 +131,8 @@ def _group_mark(lang: str) -> str:
     """The reader's own thousands mark (',' in English, '.' in German, a space in French and Portuguese)."""
     try:
         mark = get_group_symbol(LOCALES.get(lang, lang))
-    except (ValueError, LookupError):
-        mark = ","
+    except (ValueError, LookupError, UnknownLocaleError):
+        return " "  # a language Babel does not know settles nothing
     return " " if SPACES.fullmatch(mark) else mark
 
 
