@@ -44,7 +44,7 @@ class Amount:
     currency: str
 
     def __str__(self) -> str:
-        return f"{self.value} {self.currency}"
+        return f"{self.value:,} {self.currency}"
 
 
 @dataclass(frozen=True)

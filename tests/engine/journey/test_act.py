@@ -96,7 +96,7 @@ def test_a_plan_needs_a_coach_first(network: Network) -> None:
 
 def test_the_grant_respects_the_ceiling_and_the_currency(network: Network) -> None:
     network.walk("BKO", "approve_grant")
-    with pytest.raises(Refused, match=r"50000\.01 EUR is above the programme's ceiling of 50000 EUR"):
+    with pytest.raises(Refused, match=r"50,000\.01 EUR is above the programme's ceiling of 50,000 EUR"):
         network.act("BKO", "approve_grant", SECRETARIAT, amount="50000.01", currency="EUR")
     with pytest.raises(Refused, match="The programme sets no ceiling in USD; amounts may be in: EUR and XOF"):
         network.act("BKO", "approve_grant", SECRETARIAT, amount="100", currency="USD")

@@ -117,7 +117,7 @@ def test_a_money_value_is_written_as_the_reader_writes_money() -> None:
     assert spaced(say(reason, "fr")) == "60 000,00 € dépasse le plafond du programme (50 000,00 €)."
     assert spaced(say(reason, "pt")) == "60 000,00 € ultrapassa o limite do programa (50 000,00 €)."
     assert say(reason, "en") == "€60,000.00 is above the programme's ceiling of €50,000.00."
-    assert str(reason) == "60000 EUR is above the programme's ceiling of 50000 EUR.", "the CLI's English as before"
+    assert str(reason) == "60,000 EUR is above the programme's ceiling of 50,000 EUR.", "the CLI's English"
 
 
 def test_an_objective_is_named_in_the_readers_language() -> None:
