@@ -12,13 +12,13 @@ from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import act
+from engine import Option, act
 from engine.errors import InvalidData, JalonError
 from engine.views.dossier import Dossier, dossier
 from engine.views.queries import HistoryEntry, can, history, home_city, names_of
 from flows.announce import announce
 from notifications.reasons import say
-from notifications.words import ROLES, subject_name
+from notifications.words import ROLES, act_name, subject_name
 from states import CITY_JOURNEY
 from web import auth
 from web.answers import language
@@ -101,6 +101,12 @@ def trail(
     return rows
 
 
+def refusal(option: Option, lang: str) -> tuple[str, str]:
+    """An act one may not do now, and why: the reason alone when it names the act already (no name said twice)."""
+    name, reason = act_name(option.trigger, option.label, lang), say(option.reason, lang)
+    return ("" if name in reason else name), reason
+
+
 def add_city(app: FastAPI, sessions: sessionmaker[Session], signer: Any, page: Page, who: Callable[..., Any]) -> None:
     """The city page (GET) and its forms (POST) on the application."""
 
@@ -128,7 +134,7 @@ def add_city(app: FastAPI, sessions: sessionmaker[Session], signer: Any, page: P
                     typed if typed and typed.trigger == o.trigger else None,
                 )
                 forms.append((o, shown, fault_above(typed if typed and typed.trigger == o.trigger else None, shown)))
-        refused = [(o, say(o.reason, lang)) for o in judged if not o.allowed and o.possible_here]
+        refused = [refusal(o, lang) for o in judged if not o.allowed and o.possible_here]
         zone = zone_for(sessions, reader, file)
         entries = history(sessions, code)
         values = {

@@ -36,6 +36,9 @@ SIGNER = Signer("a-long-secret-for-browser-tests-0123456789")
 PATIENCE = 60.0
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 LEAD_NIM = "aissa.moussa@niamey.example.org"
+LEAD_SMP = "koffi.agbo@semepodji.example.org"
+LEAD_NKC = "mariem.ahmed@nouakchott.example.org"
+HYPOTHESIS = "Objectifs :\n– réduire l'attente à l'état civil\n– former 12 agents"
 SECRETARY_EN = "tom.baker@aston.example.org"  # sign-in links are rationed (3 an address, 10 a client): more people
 PLAN_NIM = {
     "title": "Éclairage public à Niamey",
@@ -81,6 +84,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     engine = make_engine(f"sqlite:///{folder / 'jalon.db'}")
     upgrade(engine)
     network = load_examples(make_sessions(engine), datetime.now(UTC) - timedelta(days=60))
+    network.walk("SMP", "submit_plan", lead=LEAD_SMP, coach=COACH_BEN)  # the plan typed on a phone, below
+    network.walk("NKC", "tick_objective", lead=LEAD_NKC)  # the objectives ticked on a phone, below
     network.walk("NIM", "submit_plan", lead=LEAD_NIM)  # NIM first: the tests below read BKO's version as the last
     network.act("NIM", "submit_plan", LEAD_NIM, **PLAN_NIM)
     network.walk("BKO", "send_to_committee")
@@ -160,7 +165,7 @@ def test_a_coach_of_another_city_reads_why_not(world: dict[str, Any]) -> None:
     page.goto(world["url"] + "/cities/BKO")
     text = page.inner_text("main")
     assert page.query_selector("form.act") is None, "nothing to act on for another city's coach"
-    assert "Impossible pour vous maintenant" in text and ("another city" in text or "Only the secretariat" in text)
+    assert "Impossible pour vous maintenant" in text and "est réservé au secrétariat" in text, "why, in French"
 
 
 def test_a_form_without_its_security_token_is_refused(world: dict[str, Any]) -> None:
@@ -169,7 +174,7 @@ def test_a_form_without_its_security_token_is_refused(world: dict[str, Any]) -> 
     page.evaluate("document.querySelector('input[name=csrf]').remove()")
     page.fill("#email", COACH_BEN)
     page.click("button[type=submit]")
-    assert "security token" in page.inner_text("main")
+    assert "jeton de sécurité" in page.inner_text("main"), "in the signed-in coach's French"
 
 
 def test_stale_expired_reused_and_forged_approval_links_are_refused(world: dict[str, Any]) -> None:
@@ -183,12 +188,12 @@ def test_stale_expired_reused_and_forged_approval_links_are_refused(world: dict[
     page.goto(stale)
     page.click("button[type=submit]")
     text = page.inner_text("main")
-    assert "changed while you were deciding" in text or "not possible while the city is" in text
+    assert "a changé pendant que vous décidiez" in text or "n'est pas possible à l'étape" in text
     page.goto(stale)  # a link serves once, even to be refused
-    assert "used already" in page.inner_text("main") and page.query_selector("button[type=submit]") is None
+    assert "a déjà servi" in page.inner_text("main") and page.query_selector("button[type=submit]") is None
     old = datetime.now(UTC) - timedelta(days=15)
     page.goto(approval_link(SIGNER, world["url"], coach, 0, "BKO", "send_to_committee", version, old))
-    assert "expired" in page.inner_text("main")
+    assert "expired" in page.inner_text("main"), "nobody is known from an expired link: the browser's language"
     page.goto(stale[:-4] + "AAAA")
     assert "forged" in page.inner_text("main")
 
@@ -240,4 +245,93 @@ def test_a_coach_asks_for_changes_from_the_link_in_the_mail(world: dict[str, Any
     [nim] = [r for r in status(network.sessions, datetime.now(UTC)) if r.city == "NIM"]
     assert nim.state == "experiment_planning"
     page.goto(link)
-    assert "used already" in page.inner_text("main")
+    assert "a déjà servi" in page.inner_text("main")
+
+
+def as_person(world: dict[str, Any], email: str, **context: Any) -> Any:
+    """A page whose browser holds the session a sign-in would give (sign-in links are rationed per address and per
+    client; the sign-in path itself is walked by the tests above)."""
+    network: Network = world["network"]
+    with network.sessions() as s:
+        person = s.scalars(select(Person).where(Person.email == email)).one()
+        claims = {"person": person.id, "k": person.access_key}
+    token = SIGNER.sign("session", claims, at=datetime.now(UTC), lasts=timedelta(hours=1))
+    browser = world["browser"].new_context(**context)
+    browser.add_cookies([{"name": "jalon_session", "value": token, "url": world["url"]}])
+    page = browser.new_page()
+    page.set_default_timeout(PATIENCE * 1000)
+    return page
+
+
+def test_a_city_lead_types_a_plan_on_a_phone_and_a_refused_form_comes_back_filled(world: dict[str, Any]) -> None:
+    page = as_person(world, LEAD_SMP, **PHONE)
+    page.goto(world["url"] + "/cities/SMP")
+    form = "form#submit_plan"
+    page.fill(f"{form} [name=f_title]", "Guichet numérique de l'état civil")
+    page.fill(f"{form} [name=f_hypothesis]", HYPOTHESIS)
+    page.fill(f"{form} [name=f_budget]", "10.000")  # thousands or cents? a French reader is asked which
+    page.select_option(f"{form} [name=f_currency]", "EUR")
+    page.fill(f"{form} [name=f_duration_months]", "9")
+    assert page.get_attribute(f"{form} [name=f_duration_months]", "type") == "number"
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector(f"{form} p.fault")
+    assert "peut se lire de deux façons" in page.inner_text(f"{form} p.fault")
+    assert page.input_value(f"{form} [name=f_budget]") == "10.000", "the amount as typed"
+    assert page.input_value(f"{form} [name=f_hypothesis]") == HYPOTHESIS, "line breaks and accents kept"
+    assert page.input_value(f"{form} [name=f_currency]") == "EUR"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SHOTS / "city-refused-form-phone.png"), full_page=True)
+    page.evaluate("document.querySelector('form#submit_plan [name=f_title]').removeAttribute('required')")
+    page.fill(f"{form} [name=f_title]", "")
+    page.fill(f"{form} [name=f_budget]", "10 000,50")
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector(f"{form} p.fault")
+    assert "Titre" in page.inner_text(f"{form} p.fault"), "the empty title, said beside it"
+    assert page.input_value(f"{form} [name=f_budget]") == "10 000,50"
+    page.fill(f"{form} [name=f_title]", "Guichet numérique de l'état civil")
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector("p.notice")
+    text = page.inner_text("main")
+    assert "Fait : Soumettre le plan d'expérimentation." in text
+    assert "10\u202f000,50\xa0€" in text and "réduire l'attente à l'état civil\n– former 12 agents" in text
+
+
+def test_objectives_are_ticked_as_checkboxes_on_a_phone(world: dict[str, Any]) -> None:
+    page = as_person(world, LEAD_NKC, **PHONE)
+    page.goto(world["url"] + "/cities/NKC")
+    page.check('form#tick_objective label:has-text("Participation à l\'événement inaugural") input')
+    page.check('form#tick_objective label:has-text("Attentes définies") input')
+    page.screenshot(path=str(SHOTS / "city-objectives-phone.png"), full_page=True)
+    page.click("form#tick_objective button[type=submit]")
+    page.wait_for_selector("p.notice")
+    notice = page.inner_text("p.notice")
+    assert "Coché : Participation à l'événement inaugural, Attentes définies." in notice
+    checklist = page.inner_text("main")
+    assert "✔ Participation à l'événement inaugural" in checklist and "✔ Attentes définies" in checklist
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_coach_reads_the_typed_plan_and_asks_for_changes_from_the_link(world: dict[str, Any]) -> None:
+    network: Network = world["network"]
+    [smp] = [r for r in status(network.sessions, datetime.now(UTC)) if r.city == "SMP"]
+    assert smp.state == "plan_review", "the plan typed on the phone went in"
+    desk = as_person(world, COACH_BEN, **DESKTOP)
+    desk.goto(world["url"] + "/approvals")
+    mine = desk.inner_text("main")
+    assert (
+        "Guichet numérique de l'état civil" in mine and "réduire l'attente à l'état civil\n– former 12 agents" in mine
+    )
+    with network.sessions() as s:
+        coach = s.scalar(select(Person.id).where(Person.email == COACH_BEN)) or 0
+    link = approval_link(SIGNER, world["url"], coach, 0, "SMP", "send_to_committee", smp.version, datetime.now(UTC))
+    page = world["browser"].new_page(**PHONE)
+    page.set_default_timeout(PATIENCE * 1000)
+    page.goto(link)
+    text = page.inner_text("main")
+    assert "Objectifs :\n– réduire l'attente à l'état civil\n– former 12 agents" in text, "the plan in full"
+    page.fill("textarea[name=changes]", "Précisez le calendrier.\nCombien d'agents par mois ?")
+    page.click("form[action$='/changes'] button[type=submit]")
+    page.wait_for_selector("p.notice")
+    assert "Fait : Demander des modifications du plan." in page.inner_text("main")
+    desk.goto(world["url"] + "/cities/SMP")
+    assert "Précisez le calendrier.\nCombien d'agents par mois ?" in desk.inner_text("main"), "kept in the history"
