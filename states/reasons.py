@@ -133,6 +133,7 @@ class Listed:
 
 
 Param = str | int | Decimal | date | Act | Stage | Amount | Figure | Objective | Field | Who | RoleName | Listed
+"""What a reason may carry: text as typed (or another reason), numbers, dates, and the named things above."""
 
 
 class Reason(str):
@@ -141,14 +142,14 @@ class Reason(str):
 
     key: str
     template: str
-    params: dict[str, Any]
+    params: dict[str, Param]
 
-    def __new__(cls, key: str, template: str, /, **params: Any) -> Reason:
+    def __new__(cls, key: str, template: str, /, **params: Param) -> Reason:
         self = super().__new__(cls, template.format(**{k: str(v) for k, v in params.items()}))
         self.key, self.template, self.params = key, template, dict(params)
         return self
 
-    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, Any]]:
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, Param]]:
         return (self.key, self.template), self.params
 
 
