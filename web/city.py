@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Option, act
 from engine.errors import InvalidData, JalonError
 from engine.views.dossier import Dossier, dossier
-from engine.views.queries import HistoryEntry, can, history, home_city, names_of
+from engine.views.queries import HistoryEntry, can, history, names_of, roles_here
 from flows.announce import announce
+from notifications.readers import reads_in_city, zone_of
 from notifications.reasons import say
 from notifications.words import ROLES, act_name, subject_name
 from states import CITY_JOURNEY
@@ -31,10 +32,11 @@ TICK = "tick_objective"
 
 
 def zone_for(sessions: sessionmaker[Session], reader: auth.Reader, file: Dossier) -> str:
-    """The reader's own zone; else the city's for its own team; else the programme's (the secretariat's)."""
-    if reader.timezone:
-        return reader.timezone
-    return file.timezone if home_city(sessions, reader.id) == file.code else file.programme_zone
+    """The reader's own zone; else the city's for those who live in it (its team, mayor, committee, partners);
+    else the programme's, as their messages are timed (notifications.readers)."""
+    roles = roles_here(sessions, reader.id, file.code)
+    city_side = bool(roles) and all(reads_in_city(role) for role in roles)
+    return zone_of(reader.timezone, next(iter(roles)) if city_side else "", file.timezone, file.programme_zone)
 
 
 def ladder(file: Dossier, lang: str, zone: str) -> list[tuple[str, str, str, str]]:

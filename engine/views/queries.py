@@ -330,3 +330,17 @@ def names_of(sessions: sessionmaker[Session], emails: set[str]) -> dict[str, str
         return {}
     with sessions() as s:
         return dict(s.execute(select(Person.email, Person.name).where(Person.email.in_(emails))).tuples().all())
+
+
+def roles_here(sessions: sessionmaker[Session], person_id: int, code: str) -> set[str]:
+    """The roles a person holds for one city and network-wide: whose clock a page shows them (city's or network's)."""
+    with sessions() as s:
+        city_id = s.scalar(select(City.id).where(City.code == code))
+        return set(
+            s.scalars(
+                select(RoleAssignment.role).where(
+                    RoleAssignment.person_id == person_id,
+                    (RoleAssignment.city_id == city_id) | RoleAssignment.city_id.is_(None),
+                )
+            )
+        )

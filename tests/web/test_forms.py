@@ -121,3 +121,14 @@ def test_ticking_nothing_is_said_beside_the_objectives(network: Network) -> None
         "/cities/NIM/act", data={"csrf": csrf(page), "trigger": "tick_objective", "version": version.group(1)}
     )
     assert answer.status_code == 400 and "Cochez au moins un objectif." in answer.text
+
+
+def test_reminder_times_are_in_the_readers_zone(network: Network) -> None:
+    """Bamako's lead reads Bamako's time (UTC); the secretariat in Paris reads Paris time, the offset named."""
+    lead = html.unescape(as_reader(network, LEAD_BKO).get("/cities/BKO").text)
+    secretariat = html.unescape(as_reader(network, SECRETARIAT).get("/cities/BKO").text)
+    ladder = re.compile(r'<table class="ladder">.*?</table>', re.S)
+    [for_lead], [for_secretariat] = ladder.findall(lead), ladder.findall(secretariat)
+    assert "(UTC)" in for_lead and "UTC+" not in for_lead
+    assert "(UTC)" not in for_secretariat and re.search(r"\(UTC\+[12]\)", for_secretariat)
+    assert "à envoyer" in for_lead and "pending" not in for_lead

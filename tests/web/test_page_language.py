@@ -61,6 +61,7 @@ PLAN_FR = {
     "procurement": "Tablettes\nAutorisation de la mairie",
 }
 PAGES = ("/", "/approvals", "/network", "/cities/BKO", "/cities/NIM", "/cities/BEN", "/cities/BIZ")
+PAGES += ("/cities/NIM?done=tick_objective&ticked=kickoff_attended&ticked=secretariat_visit",)
 WORD = re.compile(r"[^\W\d_]{2,}|\S*_\S*")
 ADDRESSES = re.compile(r"\S+@\S+|https?://\S+")
 
@@ -276,6 +277,10 @@ def test_the_link_pages_are_in_the_readers_language(network: Network, lang: str)
     speaking(network, lang)
     anonymous = client(network.sessions, lang)
     check(anonymous.get("/signin").text, f"sign-in in {lang}")
+    sent = anonymous.post("/signin", data={"email": LEAD_BKO, "csrf": csrf(anonymous.get("/signin").text)})
+    check(sent.text, f"a sign-in link sent, in {lang}")
+    token = SIGNER.sign("signin", {"email": LEAD_BKO, "n": 1, "k": 0}, at=datetime.now(UTC), lasts=timedelta(minutes=9))
+    check(anonymous.get(f"/signin/{token}").text, f"the sign-in link's page in {lang}")
     [biz] = [r for r in status(network.sessions, datetime.now(UTC)) if r.city == "BIZ"]
     link = approval(network, biz.version, city="BIZ", trigger="approve_report", coach=COACH_BEN)
     page = anonymous.get(link)
