@@ -60,7 +60,7 @@ PLAN_FR = {
     "duration_months": "8",
     "procurement": "Tablettes\nAutorisation de la mairie",
 }
-PAGES = ("/", "/approvals", "/network", "/cities/BKO", "/cities/NIM", "/cities/BEN", "/cities/BIZ")
+PAGES: tuple[str, ...] = ("/", "/approvals", "/network", "/cities/BKO", "/cities/NIM", "/cities/BEN", "/cities/BIZ")
 PAGES += ("/cities/NIM?done=tick_objective&ticked=kickoff_attended&ticked=secretariat_visit",)
 WORD = re.compile(r"[^\W\d_]{2,}|\S*_\S*")
 ADDRESSES = re.compile(r"\S+@\S+|https?://\S+")
