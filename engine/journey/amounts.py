@@ -146,7 +146,10 @@ def _without_currency(raw: str, currency: str | None) -> str:
         return number
     if before and after:
         return raw  # two signs: not an amount
-    written = signs().get((before or after).upper().removeprefix("+").strip())
+    sign = (before or after).upper().removeprefix("+").strip()
+    if currency is not None and sign in signs_of(currency):
+        return number
+    written = signs().get(sign)
     if written is None:
         return raw
     if currency is not None and written != currency and not (written, currency) == ("XOF", "XAF"):
@@ -160,6 +163,13 @@ def _without_currency(raw: str, currency: str | None) -> str:
             )
         )
     return number
+
+
+@cache
+def signs_of(currency: str) -> frozenset[str]:
+    """The code and the signs readers write for one currency (CA$ and $ for CAD), upper-cased."""
+    found = {currency, *(get_currency_symbol(currency, locale) for locale in ("en", "fr", "pt", "pt_PT"))}
+    return frozenset(SPACES.sub(" ", sign).upper() for sign in found)
 
 
 @cache
