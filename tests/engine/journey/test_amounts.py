@@ -98,6 +98,13 @@ def test_a_refused_amount_names_its_field_and_says_how_to_write_it_in_french() -
     assert say(raised.value, "pt").replace("\xa0", " ").startswith("Montante: «10.000» pode ler-se de duas formas")
 
 
+def test_the_sign_of_the_given_currency_is_accepted_in_any_locale_and_another_is_refused() -> None:
+    assert read_amount("CA$ 100", "fr", "CAD") == read_amount("100 $CA", "en", "CAD") == Decimal(100)
+    assert read_amount("22 957 495 FCFA", "fr", "XAF") == Decimal(22957495)
+    with pytest.raises(ValueError, match="written in EUR, but the currency given is CAD"):
+        read_amount("€100", "fr", "CAD")
+
+
 def test_floats_are_refused_as_before() -> None:
     with pytest.raises(InvalidData, match="never float"):
         parse_data(CITY_JOURNEY.transition("approve_grant"), {"amount": 1.5, "currency": "EUR"})
