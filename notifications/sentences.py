@@ -94,6 +94,15 @@ EN: Final[dict[str, str]] = {
     "no_coach_person": "No one is registered with the address {email}; add them to the network first.",
     "changed_meanwhile": "{city} changed while you were deciding; look again and retry.",
     "float": "amounts are given as text, never as a floating-point number",
+    # after "Title: ", a page reads better without the CLI's "is ..."
+    "empty": "required",
+    "long_text": "{length} characters; at most {most}",
+    "one_line": "plain text on one line",
+    "not_text": "typed text, not a file or a list",
+    "hidden": "contains a hidden character ({code}: a terminal escape, a bidi override or bytes that are not UTF-8); "
+    "type plain text",
+    "no_languages": "empty; give one or more codes, e.g. fr;en",
+    "amount_long": "too long for an amount ({length} characters)",
 }
 
 FR: Final[dict[str, str]] = {
