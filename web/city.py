@@ -20,7 +20,7 @@ from flows.announce import announce
 from notifications.readers import reads_in_city, zone_of
 from notifications.reasons import say
 from notifications.words import ROLES, act_name, subject_name
-from states import CITY_JOURNEY
+from states import CITY_JOURNEY, Tag
 from web import auth
 from web.answers import language
 from web.formats import day, moment, money
@@ -29,6 +29,10 @@ from web.words import UI
 
 Page = Callable[..., Response]
 TICK = "tick_objective"
+ACTIVE = frozenset(s.name for s in CITY_JOURNEY.states if Tag.ACTIVE in s.tags)
+FOLDED = frozenset(t.trigger for t in CITY_JOURNEY.transitions if t.needs and set(t.sources) >= ACTIVE)
+"""Acts with a form that every active stage offers (details, coach, extension, pause, withdrawal): folded away, so
+the acts of the stage itself come first on a phone."""
 
 
 def zone_for(sessions: sessionmaker[Session], reader: auth.Reader, file: Dossier) -> str:
@@ -136,12 +140,15 @@ def add_city(app: FastAPI, sessions: sessionmaker[Session], signer: Any, page: P
                     typed if typed and typed.trigger == o.trigger else None,
                 )
                 forms.append((o, shown, fault_above(typed if typed and typed.trigger == o.trigger else None, shown)))
+        folded = [f for f in forms if f[0].trigger in FOLDED]  # asked for at every stage: under "other acts"
         refused = [refusal(o, lang) for o in judged if not o.allowed and o.possible_here]
         zone = zone_for(sessions, reader, file)
         entries = history(sessions, code)
         values = {
             "file": file,
-            "forms": forms,
+            "forms": [f for f in forms if f[0].trigger not in FOLDED],
+            "folded": folded,
+            "unfold": any(typed and f[0].trigger == typed.trigger for f in folded),
             "refused": refused,
             "timeline": [  # the stages the city went through: an act that keeps the stage adds no step
                 (day(e.at, lang, zone), e.to_state)

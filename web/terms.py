@@ -9,6 +9,7 @@ from typing import Final
 TERMS: Final[dict[str, dict[str, str]]] = {
     "en": {
         "optional": "(optional)",
+        "more_acts": "Other acts",
         "by_import": "imported from a file",
         "back_to_city": "Back to the city's page",
         "label_value": "{label}: {value}",
@@ -64,6 +65,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     },
     "fr": {
         "optional": "(facultatif)",
+        "more_acts": "Autres actes",
         "by_import": "importé depuis un fichier",
         "back_to_city": "Retour à la page de la ville",
         "label_value": "{label} : {value}",
@@ -119,6 +121,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     },
     "pt": {
         "optional": "(facultativo)",
+        "more_acts": "Outros atos",
         "by_import": "importado de um ficheiro",
         "back_to_city": "Voltar à página da cidade",
         "label_value": "{label}: {value}",
