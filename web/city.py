@@ -149,6 +149,7 @@ def add_city(app: FastAPI, sessions: sessionmaker[Session], signer: Any, page: P
             "forms": [f for f in forms if f[0].trigger not in FOLDED],
             "folded": folded,
             "unfold": any(typed and f[0].trigger == typed.trigger for f in folded),
+            "lost": typed.fault if typed and not any(f[0].trigger == typed.trigger for f in forms) else "",
             "refused": refused,
             "timeline": [  # the stages the city went through: an act that keeps the stage adds no step
                 (day(e.at, lang, zone), e.to_state)

@@ -52,7 +52,8 @@ def test_a_coach_of_another_city_is_refused_in_plain_words(network: Network, mai
         "/cities/BKO/act",
         data={"csrf": csrf(page.text), "trigger": "send_to_committee", "version": str(city_version(network))},
     )
-    assert refused.status_code == 409 and "pour une autre ville" in refused.text
+    assert refused.status_code == 409
+    assert re.search(r'<p class="refusal" role="alert">[^<]*pour une autre ville', refused.text), "said at the top"
 
 
 def test_a_post_without_a_csrf_token_is_refused(network: Network, mailbox: Mailbox) -> None:
