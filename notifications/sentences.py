@@ -127,6 +127,8 @@ FR: Final[dict[str, str]] = {
     "one_tranche_unpaid": "Une tranche de la subvention reste à payer.",
     "tranches_unpaid": "{count} tranches de la subvention restent à payer.",
     "no_deadline": "La ville n'a aucune échéance en cours à prolonger (ni celle de son étape, ni celle d'un rapport).",
+    "no_deadline_to_acknowledge": "La ville n'a aucune échéance en cours : aucun rappel n'attend "
+    "d'accusé de réception.",
     "no_detail": "Indiquez au moins une information à modifier : nom, pays, fuseau horaire ou langues.",
     # who may act, and when
     "no_such_act": "Cette action n'existe pas.",
@@ -206,6 +208,8 @@ PT: Final[dict[str, str]] = {
     "one_tranche_unpaid": "Falta pagar uma tranche da subvenção.",
     "tranches_unpaid": "Ainda há {count} tranches da subvenção por pagar.",
     "no_deadline": "A cidade não tem nenhum prazo em curso para prorrogar (nem o da etapa, nem o de um relatório).",
+    "no_deadline_to_acknowledge": "A cidade não tem nenhum prazo em curso: nenhum lembrete aguarda "
+    "confirmação de receção.",
     "no_detail": "Indique pelo menos um dado a alterar: nome, país, fuso horário ou línguas.",
     # who may act, and when
     "no_such_act": "Esta ação não existe.",

@@ -145,6 +145,15 @@ def deadline_open(f: Facts) -> Reason | None:
     return None
 
 
+def reminder_running(f: Facts) -> Reason | None:
+    """A reminder is acknowledged only while the deadline it chases is still running."""
+    if f.deadline_due is None:
+        return Reason(
+            "no_deadline_to_acknowledge", "The city has no running deadline, so there is no reminder to acknowledge."
+        )
+    return None
+
+
 def some_detail_given(f: Facts) -> Reason | None:
     """A change of details changes something."""
     if f.data is not None and not any(f.data.get(k) for k in ("name", "country", "timezone", "languages")):

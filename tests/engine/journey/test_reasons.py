@@ -94,6 +94,7 @@ GUARDS = {
     "final_report_approved": Facts("a@b.org"),
     "all_tranches_paid": Facts("a@b.org", tranches_unpaid=2),
     "deadline_open": Facts("a@b.org"),
+    "reminder_running": Facts("a@b.org"),
     "some_detail_given": Facts("a@b.org", {}),
     "award_in_plan_currency": Facts("a@b.org", {"currency": "XOF"}, plan_currency="EUR"),
 }
