@@ -62,12 +62,12 @@ PLAN_FR = {
 }
 PAGES: tuple[str, ...] = ("/", "/approvals", "/network", "/cities/BKO", "/cities/NIM", "/cities/BEN", "/cities/BIZ")
 PAGES += ("/cities/NIM?done=tick_objective&ticked=kickoff_attended&ticked=secretariat_visit",)
-WORD = re.compile(r"[^\W\d_]{2,}|\S*_\S*")
+WORD = re.compile(r"\S*_\S*|[^\W\d_]{2,}")
 ADDRESSES = re.compile(r"\S+@\S+|https?://\S+")
 
 
 def words_of(*tables: object) -> set[str]:
-    """Every word (lower case) of the values of nested tables of sentences."""
+    """Every word (lower case) of the values of nested tables of sentences, their {placeholders} aside."""
     found: set[str] = set()
 
     def walk(value: object) -> None:
@@ -75,7 +75,7 @@ def words_of(*tables: object) -> set[str]:
             for v in value.values():
                 walk(v)
         elif isinstance(value, str):
-            found.update(w.lower() for w in re.findall(r"[^\W\d_]+", value))
+            found.update(w.lower() for w in re.findall(r"[^\W\d_]+", re.sub(r"\{[^}]*\}", " ", value)))
 
     for table in tables:
         walk(table)
@@ -95,17 +95,9 @@ def calendar_words(*languages: str) -> set[str]:
     return words_of(names)
 
 
+TABLES = (UI, STAGES, ROLES, SUBJECTS, WHO, ACTS, FIELDS, SENTENCES)  # words by language
 FOREIGN = (
-    words_of(
-        {k: v for k, v in UI.items() if k != "en"},
-        {k: v for k, v in STAGES.items() if k != "en"},
-        {k: v for k, v in ROLES.items() if k != "en"},
-        {k: v for k, v in SUBJECTS.items() if k != "en"},
-        {k: v for k, v in WHO.items() if k != "en"},
-        ACTS,
-        FIELDS,
-        SENTENCES,
-    )
+    words_of(*({k: v for k, v in table.items() if k != "en"} for table in TABLES))
     | {"jalon", "email", "cfa", "utc"}
     | calendar_words("fr", "pt")
 )
@@ -286,3 +278,13 @@ def test_the_link_pages_are_in_the_readers_language(network: Network, lang: str)
     page = anonymous.get(link)
     assert page.status_code == 200
     check(page.text, f"the approval link's page in {lang}")
+    blank = anonymous.post(link + "/changes", data={"csrf": csrf(page.text), "changes": " "})
+    assert blank.status_code == 400
+    check(blank.text, f"the link's page asking what should change, in {lang}")
+    stale = approval(network, biz.version - 1, city="BIZ", trigger="approve_report", coach=COACH_BEN)
+    refused = anonymous.post(stale, data={"csrf": csrf(anonymous.get(stale).text)})
+    assert refused.status_code == 409
+    check(refused.text, f"a stale link refused, in {lang}")
+    used = anonymous.get(stale)
+    assert used.status_code == 400
+    check(used.text, f"a used link, in {lang}")
