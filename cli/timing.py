@@ -32,7 +32,8 @@ def sweep(at: At = None, as_json: JsonFlag = False) -> None:
         when = "before" if f.business_days < 0 else "after"
         lag = f"{abs(f.business_days)} business days {when}" if f.business_days else "on the day"
         told = ", ".join(f.recipients)
-        out.print(f"{f.city}: {subject_label(f.subject)} due {f.due_on}, {lag}: told {f.audience} ({told})")
+        how = " in the digest" if f.via == "digest" else ""
+        out.print(f"{f.city}: {subject_label(f.subject)} due {f.due_on}, {lag}: told {f.audience}{how} ({told})")
     for k in report.skipped:
         stale = f"the stale {k.audience} rung of {k.fire_at.date()}"
         out.print(f"{k.city}: {subject_label(k.subject)}: skipped {stale} (caught up)")

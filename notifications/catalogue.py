@@ -34,22 +34,24 @@ KINDS: Final[dict[str, Kind]] = {
         _kind("declined", ("secretariat",), "The city declined its place."),
         _kind("contract_sent", CITY_TEAM, "The agreement is on its way: what to send back.", calendar=True),
         _kind("contract_signed", (*CITY_TEAM, "finance"), "Both sides signed: the advance can be paid."),
-        _kind("first_payment", (*CITY_TEAM, "secretariat"), "The advance was paid."),
+        # News that asks nothing of the secretariat reaches it in its digest, city by city, not one email each.
+        _kind("first_payment", CITY_TEAM, "The advance was paid."),
         _kind("onboarding_checklist", CITY_TEAM, "The onboarding objectives to complete.", calendar=True),
         _kind("coach_assigned", (*CITY_TEAM, "coach"), "A coach now accompanies the city."),
         _kind("plan_submitted", ("coach",), "A plan waits for the coach's review."),
         _kind("changes_requested", CITY_TEAM, "The coach asks for changes to a plan or report."),
-        _kind("ready_for_committee", ("committee_member", "city_lead", "secretariat"), "The committee pack."),
+        _kind("ready_for_committee", ("committee_member", "city_lead"), "The committee pack."),
         # The secretariat records committee decisions and completions itself: it is not told of them again.
         _kind("committee_decision", (*CITY_TEAM, "coach", "finance"), "The committee decided."),
-        _kind("tranche_paid", (*CITY_TEAM, "secretariat"), "A grant tranche was paid."),
+        _kind("tranche_paid", CITY_TEAM, "A grant tranche was paid."),
         _kind("report_submitted", ("coach",), "A report waits for the coach's review."),
         _kind("report_approved", (*CITY_TEAM, "finance"), "The coach approved a report."),
         _kind("final_report_requested", CITY_TEAM, "The final report is now expected.", calendar=True),
         _kind("completed", (*CITY_TEAM, "coach", "mayor"), "The city completed the programme."),
-        _kind("paused", (*CITY_TEAM, "coach", "secretariat"), "The city's journey is paused; its clocks stop."),
-        _kind("resumed", (*CITY_TEAM, "coach", "secretariat"), "The city's journey resumes; deadlines moved."),
-        _kind("withdrawn", (*CITY_TEAM, "coach", "secretariat", "finance"), "The city left the programme."),
+        # Pausing, resuming and withdrawing are the secretariat's own acts: its digest lists them.
+        _kind("paused", (*CITY_TEAM, "coach"), "The city's journey is paused; its clocks stop."),
+        _kind("resumed", (*CITY_TEAM, "coach"), "The city's journey resumes; deadlines moved."),
+        _kind("withdrawn", (*CITY_TEAM, "coach", "finance"), "The city left the programme."),
         _kind("deadline_extended", (*CITY_TEAM, "coach"), "A deadline was moved, with the reason.", calendar=True),
         # Sent by the sweep, one per rung and reader.
         _kind("deadline.reminder", CITY_TEAM, "A stage deadline is near or past.", calendar=True),
@@ -59,11 +61,17 @@ KINDS: Final[dict[str, Kind]] = {
         _kind("deadline.escalation.finance", ("finance",), "A city is late.", template="escalation"),
         _kind("deadline.escalation.mayor", ("mayor",), "Your city is late.", template="escalation"),
         _kind("alarm.selection_to_start", ("secretariat",), "Selected long ago, still not started.", template="alarm"),
-        _kind("alarm.silent", ("secretariat",), "No news from a city for weeks.", template="alarm"),
+        # A silent city is always a late one (the sweep sees to it): its alarm is listed in the digest, not mailed.
+        _kind("alarm.silent", ("secretariat",), "No news from a late city for weeks.", template="alarm"),
         # Sent to one person who asked for it.
         _kind("signin_link", ("self",), "A link to sign in to Jalon's web pages, valid for a short while."),
         # Sent on the secretariat's schedule.
-        _kind("weekly_digest", ("secretariat",), "The week: pipeline, overdue, alarms, failed deliveries."),
+        _kind(
+            "weekly_digest",
+            ("secretariat",),
+            "City by city: stage, deadline, lateness, whose move; alarms and failed deliveries. On Mondays with a late"
+            " city, an alarm or a failure; else after four weeks of news.",
+        ),
         _kind(
             "network_bulletin",
             ("everyone",),

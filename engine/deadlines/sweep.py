@@ -41,6 +41,7 @@ class Fired:
     audience: str
     fire_at: datetime
     recipients: tuple[str, ...]
+    via: str = "message"  # or "digest": the secretariat reads it in its digest, which lists the late city anyway
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def _fire_batch(s: Session, report: SweepReport, batch: int) -> int:
     heard = _last_acts(s, silent) if silent else {}
     behind = _late(s, silent, at) if silent else set()
     people = readers(s, city_ids, ROLES)
+    reached = _reached_secretariat(s, people, {d.id: d.city_id for d in deadlines})
     fired: list[int] = []
     skipped: list[int] = []
     gone_off: list[int] = []  # one-shot alarms (a silent city) close once they have told
@@ -158,7 +160,8 @@ def _fire_batch(s: Session, report: SweepReport, batch: int) -> int:
         city = cities[d.city_id]
         definition = decoded(city.digest, city.definition)
         since = heard.get(d.city_id) if d.subject == SILENT else None
-        for reader in told:
+        via = "digest" if _digest_only(d, kind, d.id in reached) else "message"
+        for reader in told if via == "message" else ():
             row = _message(code, city.state, kind, d, rung, d.city_id, reader.person_id, len(stale), at, since)
             row["next_attempt_at"] = _their_hour(reader, audience, rung.fire_at, city.timezone, definition, at)
             messages.append(row)
@@ -171,6 +174,7 @@ def _fire_batch(s: Session, report: SweepReport, batch: int) -> int:
                 rung.audience,
                 rung.fire_at,
                 tuple(reader.email for reader in told),
+                via,
             )
         )
     for ids, state in ((fired, "fired"), (skipped, "skipped")):
@@ -209,6 +213,28 @@ def _kind(deadline: Row[int, int, str, str, date, int, datetime], audience: str,
     if audience == "committee" or (audience == party and business_days <= EARLY):
         return "deadline.reminder"
     return f"deadline.escalation.{audience}"
+
+
+def _digest_only(deadline: Row[int, int, str, str, date, int, datetime], kind: str, reached: bool) -> bool:
+    """Said in the secretariat's digest, not by a message of its own: what repeats what the digest lists.
+
+    A silent city is always a late one (its alarm waits until it is), and the digest lists every late city each
+    week with its lateness and the alarms since the last one. A deadline escalates to the secretariat at once the
+    first time; its later rungs (its own, or rungs it stands in for) would say again what the digest says.
+    """
+    return deadline.subject == SILENT or (kind == "deadline.escalation.secretariat" and reached)
+
+
+def _reached_secretariat(s: Session, people: Readership, city_of: dict[int, int]) -> set[int]:
+    """The deadlines an earlier rung already took to the secretariat (its own rung, or one nobody else holds)."""
+    rows = s.execute(
+        select(Rung.deadline_id, Rung.audience).where(Rung.deadline_id.in_(city_of), Rung.state == "fired").distinct()
+    )
+    return {
+        deadline
+        for deadline, audience in rows
+        if audience == "secretariat" or not _audience(people, city_of[deadline], audience)
+    }
 
 
 def _late(s: Session, city_ids: set[int], at: datetime) -> set[int]:
