@@ -1,9 +1,11 @@
 """The main job's flow: a whole programme played on a simulated clock, sweeps and deliveries as Prefect tasks.
 
-One flow run for the whole story: each simulated day, the morning sweep, the day's acts (people acting
-through engine.act, in time order), then the acts' events and the day's mail; the secretariat's digest on
-Mondays and the bulletin on the first Monday of each month. A task costs a few milliseconds, a flow run a
-few hundred, which is why a day is tasks and not a flow run of its own.
+One flow run for the whole story. Each simulated day the clock stops where a real heartbeat would have
+found work: when a rung falls due (a sweep), when someone acts (through engine.act; then the act's events),
+when a queued message may leave (a delivery), and on Mondays at the secretariat's digest hour (the bulletin
+on the first Monday of each month). Each message is delivered, and dated, at the moment it may leave: a
+reminder at 09:00 in its reader's zone, an act's message when the act is done. A task costs a few
+milliseconds, a flow run a few hundred, which is why a day is tasks and not a flow run of its own.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prefect import flow
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
@@ -24,11 +27,18 @@ from engine.errors import JalonError
 from flows.cohort import onboard_cohort
 from flows.heartbeat import sweep_and_deliver
 from flows.story import Player, Step, cast_players, plan_next
-from flows.tasks import bulletin_task, deliver_task, digest_task, publish_task, sweep_task
+from flows.tasks import agenda_task, bulletin_task, deliver_task, digest_task, publish_task, sweep_task
 from flows.weekly import weekly_digest
 
 LOOK_AGAIN = timedelta(days=7)  # a city with nothing to do now is looked at again a week later
 Progress = Callable[[str], None]
+PARIS = ZoneInfo("Europe/Paris")  # the secretariat's schedules, as in prefect.yaml: digest 08:00, bulletin 10:00
+Queue = list[tuple[datetime, int, Step]]
+
+
+def in_paris(day: date, hour: int) -> datetime:
+    """A Paris hour on a day, in UTC: when the weekly flows run."""
+    return datetime.combine(day, time(hour), tzinfo=PARIS).astimezone(UTC)
 
 
 @flow(name="play-programme")
@@ -53,26 +63,54 @@ def play_programme(start: str, months: int = 18, seed: int = 7) -> dict[str, int
     day = begin.date()
     month = day.strftime("%Y-%m")
     while day < end.date():
-        morning = datetime.combine(day, time(9, 30), tzinfo=UTC)
-        counts["reminders"] += sweep_task(morning.isoformat())["fired"]
-        if day.weekday() == 0:
-            counts["digests"] += digest_task(morning.isoformat())
-            if day.day <= 7:
-                counts["bulletins"] += bulletin_task(morning.isoformat())
-        evening = datetime.combine(day, time(18), tzinfo=UTC)
-        while queue and queue[0][0] <= evening:
-            _, _, step = heapq.heappop(queue)
-            counts.update(_play(sessions, step))
-            plan(players[step.city], step.at)
-        counts["events"] += publish_task(evening.isoformat())
-        sent = deliver_task(evening.isoformat())
-        counts["sent"] += sent["sent"]
-        counts["failed"] += sent["failed"]
+        _play_day(sessions, day, queue, lambda step: plan(players[step.city], step.at), counts)
         day += timedelta(days=1)
         if day.strftime("%Y-%m") != month:
             print(_month_line(month, counts), flush=True)
             month = day.strftime("%Y-%m")
     return dict(counts)
+
+
+def _play_day(
+    sessions: sessionmaker[Session], day: date, queue: Queue, again: Callable[[Step], None], counts: Counter[str]
+) -> None:
+    """One day, stopping at each moment something is due: sweep, weekly flows, acts, events, then the mail due."""
+    start = datetime.combine(day, time(0), tzinfo=UTC)
+    stop = start + timedelta(days=1)
+    stops = {(datetime.fromisoformat(t), what) for t, what in agenda_task(start.isoformat(), stop.isoformat())}
+    weekly = {in_paris(day, 8): "digest", in_paris(day, 10): "bulletin"} if day.weekday() == 0 else {}
+    if day.day > 7:
+        weekly = {t: what for t, what in weekly.items() if what == "digest"}
+    stops |= set(weekly.items())
+    now = start - timedelta(seconds=1)
+    while True:
+        ahead = [t for t, _ in stops if t > now] + (
+            [max(queue[0][0], now, start)] if queue and queue[0][0] < stop else []
+        )
+        if not ahead:
+            return
+        now = min(ahead)
+        doing = {what for t, what in stops if t == now}
+        when = now.isoformat()
+        if "sweep" in doing:
+            counts["reminders"] += sweep_task(when)["fired"]
+        if "digest" in doing:
+            counts["digests"] += digest_task(when)
+        if "bulletin" in doing:
+            counts["bulletins"] += bulletin_task(when)
+        acted = False
+        while queue and queue[0][0] <= now:
+            _, _, step = heapq.heappop(queue)
+            counts.update(_play(sessions, step))
+            again(step)
+            acted = True
+        if acted:
+            counts["events"] += publish_task(when)
+        sent = deliver_task(when)
+        counts["sent"] += sent["sent"]
+        counts["failed"] += sent["failed"]
+        if doing - {"deliver"} or acted:  # new rows may leave later today (a reader's own hour), new rungs fall due
+            stops |= {(datetime.fromisoformat(t), what) for t, what in agenda_task(when, stop.isoformat())}
 
 
 def _play(sessions: sessionmaker[Session], step: Step) -> Counter[str]:
@@ -106,6 +144,7 @@ def run(examples: Path, start: str, months: int, seed: int) -> tuple[dict[str, o
         )
         story = play_programme(start, months, seed)
         end = datetime.combine(add_months(datetime.fromisoformat(start).date(), months), time(0), tzinfo=UTC)
-        sweep_and_deliver(end.isoformat())
-        weekly_digest(end.isoformat())
+        closing = in_paris(end.date(), 8).isoformat()  # the last morning: what is due, and the secretariat's digest
+        sweep_and_deliver(closing)
+        weekly_digest(closing)
     return cohort, story, end

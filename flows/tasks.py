@@ -10,7 +10,7 @@ from prefect import task
 from prefect.events import emit_event
 
 from engine import database
-from engine.deadlines.sweep import sweep
+from engine.deadlines.sweep import agenda, sweep
 from engine.intake.importers import import_cities, import_people
 from engine.journey.events import CityEvent, publish_events
 from engine.outgoing import deliver, email_channel
@@ -30,6 +30,12 @@ def sweep_task(at: str) -> dict[str, int]:
     """Every rung due at `at` becomes outbox messages (exactly once, even if retried)."""
     report = sweep(database.sessions(), moment(at))
     return {"fired": len(report.fired), "skipped": len(report.skipped)}
+
+
+@task
+def agenda_task(start: str, end: str) -> list[tuple[str, str]]:
+    """The moments before `end` when a rung falls due ("sweep") or a message may leave ("deliver")."""
+    return [(when.isoformat(), what) for when, what in agenda(database.sessions(), moment(start), moment(end))]
 
 
 @task(retries=3, retry_delay_seconds=30)

@@ -298,14 +298,28 @@ def _audience(people: Readership, city_id: int, audience: str) -> list[Reader]:
 def _their_hour(
     reader: Reader, audience: str, fire_at: datetime, city_zone: str, definition: Definition, at: datetime
 ) -> datetime:
-    """When a reader with a zone of their own gets the rung: the working hour there, on the rung's day.
+    """When a reader gets the rung: the working hour in their zone (their own, else their role's), on the rung's day.
 
-    The rung fires at the audience's hour (the city's, or the programme's); a reader further west is
-    held until their own hour, one further east gets it when it fires.
+    The rung fires at its audience's hour; a reader whose hour comes later (one further west, or the secretariat
+    standing in for a city further east) is held until then; one further east gets it when it fires.
     """
-    if not reader.timezone:
-        return at
-    usual = zone_of(None, audience, city_zone, definition.timezone)
-    day = fire_at.astimezone(ZoneInfo(usual)).date()
-    theirs = datetime.combine(day, definition.reminder_hour, tzinfo=ZoneInfo(reader.timezone)).astimezone(UTC)
-    return max(at, theirs)
+    zone = ZoneInfo(zone_of(reader.timezone, audience, city_zone, definition.timezone))
+    day = fire_at.astimezone(zone).date()
+    return max(at, datetime.combine(day, definition.reminder_hour, tzinfo=zone).astimezone(UTC))
+
+
+def agenda(sessions: sessionmaker[Session], start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+    """Where a simulated clock must stop before `end`: each moment a rung falls due ("sweep") or a queued message
+    may leave ("deliver"), none before `start`. The demo stops there, so each message leaves at its own time."""
+    start, end = aware(start), aware(end)
+    with sessions() as s:
+        rungs = s.scalars(select(Deadline.next_fire_at).where(Deadline.next_fire_at < end).distinct())
+        held = s.scalars(
+            select(OutboxMessage.next_attempt_at)
+            .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at < end)
+            .distinct()
+        )
+        moments = {(max(aware(t), start), "sweep") for t in rungs if t} | {
+            (max(aware(t), start), "deliver") for t in held
+        }
+    return sorted(moments)

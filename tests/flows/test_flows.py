@@ -8,9 +8,11 @@ production.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -18,13 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import database
 from flows.cohort import onboard_cohort
+from flows.demo import _play_day
 from flows.finance import tell_finance
 from flows.heartbeat import sweep_and_deliver
 from flows.reporting import reporting_cycle
 from flows.tasks import deliver_task, moment
 from flows.weekly import network_bulletin, weekly_digest
 from mail_server import Mailbox, free_port
-from models import OutboxMessage
+from models import City, OutboxMessage, Person, RoleAssignment, Rung
 from models.db import make_engine, make_sessions, upgrade
 from support import EXAMPLES, LEAD_BKO, SECRETARIAT, START, Network, load_examples
 
@@ -167,3 +170,27 @@ def test_the_heartbeats_logic_through_fn_is_sweep_then_publish_then_deliver(netw
     result = sweep_and_deliver.fn(network.clock.isoformat())
     assert result == {"fired": 0, "skipped": 0, "events": 24, "sent": waiting, "retry": 0, "failed": 0}
     assert len(mailbox.messages()) == waiting
+
+
+def test_a_demo_day_sends_each_reminder_at_nine_in_its_readers_zone(network: Network, mailbox: Mailbox) -> None:
+    """The demo stops its clock where a heartbeat would find work: each reminder leaves, and is dated, 09:00 in
+    its reader's zone (each city team at 09:00 in its city), not at one hour for all."""
+    deliver_task(START.isoformat())  # the selection notices, out of the way
+    sent = len(mailbox.messages())
+    with network.sessions() as s:
+        first = s.scalar(select(func.min(Rung.fire_at)))  # the first rung of all: the days before have none
+        zones = dict(
+            s.execute(
+                select(Person.email, City.timezone)
+                .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+                .join(City, City.id == RoleAssignment.city_id)
+            ).all()
+        )
+    assert first is not None
+    _play_day(network.sessions, first.date(), [], lambda step: None, Counter())
+    letters = mailbox.messages()[sent:]
+    assert letters, "the day's reminders"
+    for letter in letters:
+        reader = letter["To"].addresses[0].addr_spec
+        local = letter["Date"].datetime.astimezone(ZoneInfo(zones[reader]))
+        assert (local.hour, local.minute) == (9, 0), (reader, letter["Date"])
