@@ -1,4 +1,4 @@
-"""What the engine hands delivery: the mail channel on the settings and the installation's approval links."""
+"""What the engine hands delivery: the mail channel on the settings, and the lifecycle's word and links for messages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.access.tokens import approval_links, installation
+from engine.access.links import MessageLinks
+from engine.access.tokens import installation
 from engine.errors import InvalidData
 from engine.lookups import aware
 from models.settings import Settings
@@ -38,7 +39,6 @@ def email_channel(settings: Settings | None = None) -> EmailChannel:
 def deliver(
     sessions: sessionmaker[Session], at: datetime, channel: Channel, *, batch: int = BATCH, lease: timedelta = LEASE
 ) -> DeliveryReport:
-    """Send what is due, with approval links in reviewers' messages when JALON_SECRET_KEY is set."""
-    signing = installation()
-    links = approval_links(*signing) if signing else None
+    """Send what is due, each message saying what it asks, with links to do it when JALON_SECRET_KEY is set."""
+    links = MessageLinks(installation())
     return send_due(sessions, aware(at), channel, links=links, batch=batch, lease=lease)

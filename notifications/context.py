@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, Final, Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -12,16 +11,61 @@ from sqlalchemy.orm import Session
 from models import City, OutboxMessage, Person, Programme, ProgrammeVersion, RoleAssignment
 from models.programme import Definition, decoded
 from notifications.calendar import deadline_file
-from notifications.catalogue import Kind
+from notifications.catalogue import CITY_TEAM, Kind
 from notifications.channels import Attachment
 from notifications.readers import zone_of
 from notifications.render import language_for
-from notifications.words import subject_name
+from notifications.words import next_move, subject_name
 
 CONTACT_ROLES = ("city_lead", "coach", "secretariat")
 
-Links = Callable[[int, int, str, str, dict[str, Any], datetime], str | None]
-"""Given by the engine: (reader id, their access key, role, city code, the act's payload, when) -> a link, if any."""
+EVERYONE: Final = ("*",)
+# Messages that ask something of their reader, by kind: the roles asked, who get a link to the city's page (it
+# signs them in once). The rest tell and ask nothing (a payment made, a pause, the journey's end).
+ASKS: Final[dict[str, tuple[str, ...]]] = {
+    "selection_notice": CITY_TEAM,
+    "welcome": ("secretariat",),  # the agreement is the secretariat's to send
+    "contract_sent": CITY_TEAM,
+    "contract_signed": ("finance",),
+    "onboarding_checklist": CITY_TEAM,
+    "coach_assigned": (*CITY_TEAM, "coach"),
+    "plan_submitted": ("coach",),
+    "changes_requested": CITY_TEAM,
+    "ready_for_committee": EVERYONE,
+    "committee_decision": (*CITY_TEAM, "finance"),
+    "report_submitted": ("coach",),
+    "report_approved": ("finance",),
+    "final_report_requested": CITY_TEAM,
+    "deadline.reminder": EVERYONE,
+    "report_due": EVERYONE,
+    "deadline.escalation.coach": EVERYONE,
+    "deadline.escalation.secretariat": EVERYONE,
+    "deadline.escalation.finance": EVERYONE,
+    "deadline.escalation.mayor": EVERYONE,
+}
+# The simplest answers, given from the message itself on a page of their own: the act each kind offers.
+ANSWERS: Final[dict[str, str]] = {"selection_notice": "confirm"} | {
+    kind: "acknowledge" for kind in ASKS if kind.startswith("deadline.") or kind == "report_due"
+}
+
+
+class Links(Protocol):
+    """Given by the engine: whose move a stage is (its waiting-on tag), and links bound to one reader.
+
+    A link is None when the installation cannot sign, or when the reader's role may not give that answer.
+    """
+
+    def waits_on(self, stage: str) -> str | None: ...
+
+    def approve(
+        self, person: int, key: int, role: str, city: str, payload: dict[str, Any], at: datetime
+    ) -> str | None: ...
+
+    def open(self, person: int, key: int, city: str, at: datetime) -> str | None: ...
+
+    def reply(
+        self, person: int, key: int, role: str, city: str, state: str, trigger: str, version: int, at: datetime
+    ) -> str | None: ...
 
 
 class Lookups:
@@ -29,7 +73,8 @@ class Lookups:
 
     def __init__(self, s: Session, links: Links | None = None) -> None:
         self.s = s
-        self.links = links  # approval links in the reviewer's messages, when the installation can sign them
+        self.now = datetime.now(UTC)  # links last from when the message is written, not from when it was queued
+        self.links = links  # what a message asks of its reader, and their links when the installation can sign
         self.cities: dict[int, City] = {}
         self.definitions: dict[int, Definition] = {}
         self.contacts: dict[int | None, list[dict[str, str]]] = {}
@@ -88,14 +133,29 @@ class Lookups:
         held = self.roles[(person_id, city_id)]
         return next((r for r in held if r in kind.audiences), held[0] if held else "city_member")
 
-    def _approval(
-        self, role: str, person: Person, city: City | None, payload: dict[str, Any], at: datetime
+    def _asks(
+        self, kind: Kind, role: str, person: Person, city: City | None, payload: dict[str, Any], language: str
     ) -> dict[str, str]:
-        """A signed approval link for a reviewer's copy of a plan or report waiting for them."""
-        if not (self.links and city and "version" in payload):
+        """What the message asks of this reader, and the ways to do it: the next move, their links (when signed)."""
+        if not (self.links and city):
             return {}
-        link = self.links(person.id, person.access_key, role, city.code, payload, at)
-        return {"approve_link": link} if link else {}
+        said: dict[str, str] = {}
+        if "stage" in payload and kind.code in ASKS:  # a reminder: what the stage expects, from its waiting-on tag
+            move = next_move(str(payload["stage"]), self.links.waits_on(str(payload["stage"])), language)
+            said |= {"expects": move} if move else {}
+        asked, at = ASKS.get(kind.code, ()), self.now
+        links = {
+            "approve_link": self.links.approve(person.id, person.access_key, role, city.code, payload, at),
+            "open_link": self.links.open(person.id, person.access_key, city.code, at)
+            if role in asked or asked == EVERYONE
+            else None,
+        }
+        if kind.code in ANSWERS:
+            version = int(payload.get("version", city.version))
+            trigger = ANSWERS[kind.code]
+            answer = self.links.reply(person.id, person.access_key, role, city.code, city.state, trigger, version, at)
+            links["answer_link"] = answer
+        return said | {name: link for name, link in links.items() if link}
 
     def context(self, row: OutboxMessage, person: Person, kind: Kind) -> tuple[dict[str, Any], str | None]:
         """Everything a template may use, and the city's zone (for calendar files)."""
@@ -113,7 +173,7 @@ class Lookups:
             "programme": {"code": definition.code, "name": definition.name},
             "contacts": self.people(row.city_id),
             "at": payload.get("at") or row.created_at.isoformat(),
-            "event": payload | self._approval(role, person, city, payload, row.created_at),
+            "event": payload | self._asks(kind, role, person, city, payload, language),
         }
         return context, city.timezone if city else None
 

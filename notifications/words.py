@@ -150,6 +150,7 @@ ACTS: Final[dict[str, dict[str, str]]] = {
         "begin_final_report": "Clore l'expérimentation et demander le rapport final",
         "complete": "Clore le parcours de la ville",
         "extend_deadline": "Prolonger l'échéance de l'étape (les processus locaux prennent du temps)",
+        "acknowledge": "Accuser réception du rappel",
         "pause": "Suspendre (échéances gelées)",
         "resume": "Reprendre là où la ville s'était arrêtée",
         "withdraw": "Retirer la ville du programme",
@@ -177,6 +178,7 @@ ACTS: Final[dict[str, dict[str, str]]] = {
         "begin_final_report": "Encerrar a experimentação e pedir o relatório final",
         "complete": "Encerrar o percurso da cidade",
         "extend_deadline": "Prorrogar o prazo da etapa (os processos locais levam tempo)",
+        "acknowledge": "Confirmar a receção do lembrete",
         "pause": "Pausar (prazos congelados)",
         "resume": "Retomar onde a cidade tinha ficado",
         "withdraw": "Retirar a cidade do programa",
@@ -187,3 +189,77 @@ ACTS: Final[dict[str, dict[str, str]]] = {
 def act_name(trigger: str, english: str, language: str) -> str:
     """An act's name in the page's language (the lifecycle's English label otherwise)."""
     return ACTS.get(language, {}).get(trigger, english)
+
+
+# Whose move a stage waits on (its waiting-on tag, states/), as the subject of the move below.
+PARTIES: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "city": "the city team",
+        "coach": "the coach",
+        "secretariat": "the secretariat",
+        "finance": "finance",
+        "committee": "the city's investment committee",
+    },
+    "fr": {
+        "city": "l'équipe de la ville",
+        "coach": "le coach",
+        "secretariat": "le secrétariat",
+        "finance": "le service financier",
+        "committee": "le Comité d'investissement de la ville",
+    },
+    "pt": {
+        "city": "a equipa da cidade",
+        "coach": "o coach",
+        "secretariat": "o secretariado",
+        "finance": "o serviço financeiro",
+        "committee": "o comité de investimento da cidade",
+    },
+}
+
+# What each stage expects of the party it waits on: what a reminder says is to be done on the city's page.
+MOVES: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "selected": "confirms the city's interest and availability, or declines the invitation",
+        "confirmed": "sends the grant agreement",
+        "contracting": "returns the signed agreement, with the bank details and proof of a separate account",
+        "awaiting_first_payment": "makes the first transfer and records it",
+        "onboarding": "completes the onboarding objectives",
+        "experiment_planning": "submits the experiment plan",
+        "plan_review": "reviews the plan: sends it to the committee or asks for changes",
+        "investment_committee": "meets and decides on the plan; the secretariat records the decision",
+        "experimenting": "submits the report that is due",
+        "final_reporting": "submits the final report",
+    },
+    "fr": {
+        "selected": "confirme l'intérêt et la disponibilité de la ville, ou décline l'invitation",
+        "confirmed": "envoie la convention de subvention",
+        "contracting": "renvoie la convention signée, avec les coordonnées bancaires et la preuve d'un compte séparé",
+        "awaiting_first_payment": "effectue le premier virement et l'enregistre",
+        "onboarding": "atteint les objectifs d'intégration",
+        "experiment_planning": "soumet le plan d'expérimentation",
+        "plan_review": "examine le plan : le transmet au Comité ou demande des modifications",
+        "investment_committee": "se réunit et statue sur le plan ; le secrétariat enregistre la décision",
+        "experimenting": "soumet le rapport attendu",
+        "final_reporting": "soumet le rapport final",
+    },
+    "pt": {
+        "selected": "confirma o interesse e a disponibilidade da cidade, ou recusa o convite",
+        "confirmed": "envia o acordo de subvenção",
+        "contracting": "devolve o acordo assinado, com os dados bancários e a prova de uma conta separada",
+        "awaiting_first_payment": "faz a primeira transferência e regista-a",
+        "onboarding": "cumpre os objetivos de integração",
+        "experiment_planning": "submete o plano de experimentação",
+        "plan_review": "revê o plano: envia-o ao comité ou pede alterações",
+        "investment_committee": "reúne-se e decide sobre o plano; o secretariado regista a decisão",
+        "experimenting": "submete o relatório devido",
+        "final_reporting": "submete o relatório final",
+    },
+}
+
+
+def next_move(stage: str, party: str | None, language: str) -> str | None:
+    """What a stage expects, in one clause naming whose move it is ("the coach reviews the plan..."), if anything."""
+    move = MOVES[language].get(stage)
+    if move is None or party is None:
+        return None
+    return f"{PARTIES[language][party]} {move}"

@@ -65,6 +65,10 @@ AFTER_ONBOARDING: Final = (
     FINAL_REPORTING,
 )
 
+# Everyone a reminder or an escalation can reach: each may say, from the message, that they have seen it.
+REMINDED: Final = {SEC, FIN, COACH, LEAD, Role.CITY_MEMBER, Role.MAYOR, Role.COMMITTEE_MEMBER}
+INVITATION: Final = "invitation"  # what confirm and decline answer: nothing submits it, so no coach reviews it
+
 REASON = FieldDef("reason", FieldKind.TEXT, "Reason", multiline=True)
 CHANGES = FieldDef("changes", FieldKind.TEXT, "Changes asked for", multiline=True)
 AMOUNT = FieldDef("amount", FieldKind.DECIMAL, "Amount")
@@ -89,8 +93,17 @@ def _t(
 
 
 TRANSITIONS: Final = (
-    _t("confirm", SELECTED, CONFIRMED, "Confirm interest and availability", {LEAD, SEC}),
-    _t("decline", SELECTED, DECLINED, "Decline the invitation", {LEAD, SEC}, needs=(REASON,)),
+    # The selection's one question and its two answers (a link in the selection notice offers both).
+    _t(
+        "confirm",
+        SELECTED,
+        CONFIRMED,
+        "Confirm interest and availability",
+        {LEAD, SEC},
+        reviews=INVITATION,
+        approves=True,
+    ),
+    _t("decline", SELECTED, DECLINED, "Decline the invitation", {LEAD, SEC}, needs=(REASON,), reviews=INVITATION),
     _t("send_contract", CONFIRMED, CONTRACTING, "Send the grant agreement", {SEC}),
     _t(
         "sign_contract",
@@ -274,6 +287,14 @@ TRANSITIONS: Final = (
         {SEC},
         guards=(g.deadline_open,),
         needs=(FieldDef("days", FieldKind.INTEGER, "Business days to add"), REASON),
+    ),
+    _t(
+        "acknowledge",
+        ACTIVE,
+        None,
+        "Acknowledge the reminder",
+        REMINDED,
+        guards=(g.reminder_running,),
     ),
     _t("pause", ACTIVE, PAUSED, "Pause (timers frozen)", {SEC}, needs=(REASON,)),
     _t("resume", PAUSED, RETURN, "Resume where the city left off", {SEC}),

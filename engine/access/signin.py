@@ -25,6 +25,16 @@ PER_CLIENT = 10  # and from one client, whatever the addresses
 class AlreadyUsed(ValueError):
     """A single-use link that has served once already."""
 
+    key = "used"  # its sentence in the reader's language (web/reply_words.py)
+
+
+class LinkGone(LookupError):
+    """A link whose person no longer holds it: their access changed, a newer link was sent, or they left."""
+
+    def __init__(self, message: str, key: str) -> None:
+        super().__init__(message)
+        self.key = key
+
 
 class Asked(Enum):
     """What became of a request for a sign-in link (the page says the same for the first two)."""
@@ -95,9 +105,11 @@ def newest_link(sessions: sessionmaker[Session], email: str, serial: object, key
             )
         ).first()
     if row is None or row.access_key != key:
-        raise LookupError("This link no longer works: your access changed since it was sent. Ask for a new one.")
+        raise LinkGone(
+            "This link no longer works: your access changed since it was sent. Ask for a new one.", "withdrawn"
+        )
     if row.signin_serial != serial:
-        raise LookupError("A newer sign-in link was sent since this one; use the newest, or ask for a new one.")
+        raise LinkGone("A newer sign-in link was sent since this one; use the newest, or ask for a new one.", "newer")
     return int(row.id)
 
 
@@ -136,5 +148,5 @@ def email_of(sessions: sessionmaker[Session], person: int) -> str:
     with sessions() as s:
         found = s.scalar(select(Person.email).where(Person.id == person))
     if found is None:
-        raise LookupError("This link's person is no longer in the network.")
+        raise LinkGone("This link's person is no longer in the network.", "gone")
     return found

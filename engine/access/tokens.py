@@ -12,16 +12,22 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from states import CITY_JOURNEY
-
 
 class BadToken(ValueError):
-    """A token that is forged, for another purpose, malformed or expired: said in one plain sentence."""
+    """A token that is forged, for another purpose, malformed or expired: said in one plain sentence.
+
+    `key` names the sentence for pages in the reader's language (web/reply_words.py); `data` is what an expired
+    but genuine token carried (whose link it was: its page then speaks their language).
+    """
+
+    def __init__(self, message: str, key: str = "bad_link", data: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.data = data or {}
 
 
 def _b64(data: bytes) -> str:
@@ -70,22 +76,27 @@ class Signer:
         """The claims of a genuine, unexpired token of this purpose; BadToken otherwise."""
         body, _, mac = token.partition(".")
         if not body or not mac or not hmac.compare_digest(mac, self._mac(body)):
-            raise BadToken("This link is not one Jalon made (it was changed or forged).")
+            raise BadToken("This link is not one Jalon made (it was changed or forged).", "forged")
         try:
             payload = json.loads(_unb64(body))
         except ValueError:
-            raise BadToken("This link is damaged.") from None
+            raise BadToken("This link is damaged.", "damaged") from None
         if payload.get("p") != purpose:
-            raise BadToken("This link is for something else.")
+            raise BadToken("This link is for something else.", "other_purpose")
         expires = datetime.fromtimestamp(int(payload["e"]), UTC)
+        data = dict(payload.get("d") or {})
         if at >= expires:
-            raise BadToken("This link has expired; ask for a new one.")
-        return Claims(purpose, str(payload["j"]), expires, dict(payload.get("d") or {}))
+            raise BadToken("This link has expired; ask for a new one.", "expired", data)
+        return Claims(purpose, str(payload["j"]), expires, data)
 
 
 STABLE_UNTIL = 4102444800  # 2100-01-01: a subscription link lasts as long as its holder's access
 APPROVE = "approve"
 APPROVE_LASTS = timedelta(days=14)
+OPEN = "open"  # a message's way in: signs its reader in, once, and opens their city's page
+OPEN_LASTS = timedelta(days=7)
+REPLY = "reply"  # the simplest answers, given from the message: confirm (or decline) a place, acknowledge a reminder
+REPLY_LASTS = timedelta(days=14)
 
 
 def installation() -> tuple[Signer, str] | None:
@@ -98,24 +109,23 @@ def installation() -> tuple[Signer, str] | None:
     return Signer(settings.secret_key.get_secret_value()), settings.public_url.rstrip("/")
 
 
-def approval_links(signer: Signer, base: str) -> Callable[[int, int, str, str, dict[str, Any], datetime], str | None]:
-    """What delivery asks for each message: a link approving what the act submitted, for a reader who may approve it.
-
-    Which verdict approves what is the journey's (states/, `approves=True`); whose it is, the transition's roles.
-    """
-
-    def link(person: int, key: int, role: str, city: str, payload: dict[str, Any], at: datetime) -> str | None:
-        verdict = CITY_JOURNEY.approval_of(str(payload.get("trigger", "")))
-        if verdict is None or role not in verdict.roles or "version" not in payload:
-            return None
-        return approval_link(signer, base, person, key, city, verdict.trigger, int(payload["version"]), at)
-
-    return link
-
-
 def approval_link(
     signer: Signer, base: str, person: int, key: int, city: str, trigger: str, version: int, at: datetime
 ) -> str:
     """A link bound to one person (and their access key), city, trigger and state version: stale once either moves."""
     data = {"person": person, "k": key, "city": city, "trigger": trigger, "version": version}
     return f"{base}/approve/{signer.sign(APPROVE, data, at=at, lasts=APPROVE_LASTS)}"
+
+
+def open_link(signer: Signer, base: str, person: int, key: int, city: str, at: datetime) -> str:
+    """A single-use way in to one city's page for one person (and their access key): it signs them in first."""
+    data = {"person": person, "k": key, "city": city}
+    return f"{base}/open/{signer.sign(OPEN, data, at=at, lasts=OPEN_LASTS)}"
+
+
+def reply_link(
+    signer: Signer, base: str, person: int, key: int, city: str, trigger: str, version: int, at: datetime
+) -> str:
+    """An answer from the message (a trigger), bound like an approval to one person, city and state version."""
+    data = {"person": person, "k": key, "city": city, "trigger": trigger, "version": version}
+    return f"{base}/reply/{signer.sign(REPLY, data, at=at, lasts=REPLY_LASTS)}"

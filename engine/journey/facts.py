@@ -90,7 +90,7 @@ def gather(
     """Only the facts the current state's guards (or this trigger's) can ask about, so an act reads little."""
     facts: dict[str, Any] = {"actor": actor, "data": data}
     state = city.state
-    if trigger in (None, "extend_deadline"):
+    if trigger in (None, "extend_deadline", "acknowledge"):  # the acts guarded by a running deadline
         found = s.scalar(running(city.id, state))
         facts["deadline_due"] = found.due_on if found else None
     if state == j.ONBOARDING:

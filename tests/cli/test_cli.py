@@ -76,6 +76,7 @@ def test_can_as_json_has_the_documented_shape(db: dict[str, str]) -> None:
         "change_details": ["name?", "country?", "timezone?", "languages?"],
         "assign_coach": ["coach"],
         "extend_deadline": ["days", "reason"],
+        "acknowledge": [],
         "pause": ["reason"],
         "withdraw": ["reason"],
     }
@@ -132,7 +133,9 @@ def test_verify_reports_an_intact_trail(db: dict[str, str]) -> None:
 def test_the_coach_sees_only_what_they_may_do(db: dict[str, str]) -> None:
     run = jalon(db, "can", "BKO", "--by", COACH_BKO)
     assert run.returncode == 0
-    assert f"{COACH_BKO} may do nothing on BKO now." in run.stdout
+    allowed = run.stdout.split("Possible at this stage")[0]
+    assert f"{COACH_BKO} may now, on BKO" in allowed and "acknowledge" in allowed, "say a reminder was seen"
+    assert "confirm" not in allowed and "decline" not in allowed, "and nothing else"
 
 
 def test_diagram_prints_mermaid() -> None:

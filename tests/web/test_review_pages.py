@@ -122,7 +122,7 @@ def test_a_coach_asks_for_changes_from_the_link(network: Network) -> None:
     last = history(network.sessions, "BKO")[-1]
     assert last.trigger == "request_plan_changes" and last.by == COACH_BKO and last.data["changes"] == asked
     again = browser.post(path, data={"csrf": csrf(page.text)})
-    assert again.status_code == 409 and "used already" in again.text
+    assert again.status_code == 409 and "Ce lien a déjà servi" in shown(again.text), "said in the coach's language"
 
 
 def test_the_changes_show_in_the_city_history(network: Network, mailbox: Mailbox) -> None:

@@ -37,6 +37,7 @@ HOLDER = {
 READY_AT = {
     "decline": "confirm",
     "extend_deadline": "confirm",
+    "acknowledge": "confirm",
     "change_details": "confirm",
     "pause": "confirm",
     "withdraw": "confirm",
