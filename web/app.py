@@ -336,6 +336,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
         reader = who(request)
         upcoming = [d for d in deadlines(sessions, auth.now()) if d.kind in ("stage", "report")][:40]
         projects, secretariat = registry(sessions)
+        projects.sort(key=lambda p: by_name(p.name))  # by name, as the board
         names = {p.city: p.name for p in projects}
         feeds = {  # the reader's own links: the same on every visit, withdrawn with their access
             code: f"{base_url}/calendar/{signer.sign_stable(ICS, {'p': reader.id, 'k': reader.key, 'city': code})}.ics"
