@@ -153,10 +153,14 @@ def test_a_coach_signs_in_from_the_mail_approves_and_the_board_moves(world: dict
 def test_a_phone_sees_the_same_pages(world: dict[str, Any]) -> None:
     page = signed_in(world, COACH_BKO, viewport={"width": 390, "height": 844}, is_mobile=True)
     assert "Bamako" in page.inner_text("main")
+    wide = "document.documentElement.scrollWidth"
+    assert page.evaluate(wide) <= 390, "the board fits a phone"
     page.screenshot(path=str(SHOTS / "board-phone.png"), full_page=True)
     page.goto(world["url"] + "/cities/BKO")
+    assert page.evaluate(wide) <= 390, "the city page fits a phone"
     page.screenshot(path=str(SHOTS / "city-phone.png"), full_page=True)
     page.goto(world["url"] + "/approvals")
+    assert page.evaluate(wide) <= 390, "my approvals fit a phone"
     page.screenshot(path=str(SHOTS / "approvals-phone.png"), full_page=True)
 
 
