@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Option, act
+from engine.access.tokens import Signer
 from engine.errors import InvalidData, JalonError
 from engine.views.dossier import Dossier, dossier
 from engine.views.queries import HistoryEntry, can, history, names_of, roles_here
@@ -24,10 +25,11 @@ from states import CITY_JOURNEY, Tag
 from web import auth
 from web.answers import language
 from web.formats import day, moment, money
-from web.forms import Typed, fault_above, inputs, objective_words, tell
+from web.forms import Input, Typed, fault_above, inputs, objective_words, tell
 from web.words import UI
 
 Page = Callable[..., Response]
+Who = Callable[[Request], auth.Reader]
 TICK = "tick_objective"
 ACTIVE = frozenset(s.name for s in CITY_JOURNEY.states if Tag.ACTIVE in s.tags)
 FOLDED = frozenset(t.trigger for t in CITY_JOURNEY.transitions if t.needs and set(t.sources) >= ACTIVE)
@@ -113,10 +115,28 @@ def refusal(option: Option, lang: str) -> tuple[str, str]:
     return ("" if name in reason else name), reason
 
 
-def add_city(app: FastAPI, sessions: sessionmaker[Session], signer: Any, page: Page, who: Callable[..., Any]) -> None:
-    """The city page (GET) and its forms (POST) on the application."""
+Form = tuple[Option, tuple[Input, ...], str]  # an act, its inputs, and a refusal said above them
 
-    def city_page(
+
+def act_forms(judged: list[Option], file: Dossier, lang: str, typed: Typed | None) -> list[Form]:
+    """A form for each act the reader may do now; the refused one filled as it was typed."""
+    forms = []
+    for o in judged:
+        if o.allowed:
+            mine = typed if typed and typed.trigger == o.trigger else None
+            shown = inputs(CITY_JOURNEY.transition(o.trigger).needs, file, lang, mine)
+            forms.append((o, shown, fault_above(mine, shown)))
+    return forms
+
+
+class CityPages:
+    """The city page (GET) and its forms (POST): one act, or several objectives ticked in order."""
+
+    def __init__(self, sessions: sessionmaker[Session], signer: Signer, page: Page, who: Who) -> None:
+        self.sessions, self.signer, self.page, self.who = sessions, signer, page, who
+
+    def show(
+        self,
         request: Request,
         reader: auth.Reader,
         code: str,
@@ -124,39 +144,30 @@ def add_city(app: FastAPI, sessions: sessionmaker[Session], signer: Any, page: P
         typed: Typed | None = None,
         **notice: Any,
     ) -> Response:
+        """The city's page; after a refusal, with the refused form as typed and why (status 400 or 409)."""
         lang = language(reader.language, request.headers.get("accept-language", ""))
         try:
-            file = dossier(sessions, code)
+            file = dossier(self.sessions, code)
         except JalonError:
-            return page(request, "message.html", reader, 404, title_key="page_missing", key="not_found")
-        judged = can(sessions, code, reader.email)
-        forms = []
-        for o in judged:
-            if o.allowed:
-                shown = inputs(
-                    CITY_JOURNEY.transition(o.trigger).needs,
-                    file,
-                    lang,
-                    typed if typed and typed.trigger == o.trigger else None,
-                )
-                forms.append((o, shown, fault_above(typed if typed and typed.trigger == o.trigger else None, shown)))
+            return self.page(request, "message.html", reader, 404, title_key="page_missing", key="not_found")
+        judged = can(self.sessions, code, reader.email)
+        forms = act_forms(judged, file, lang, typed)
         folded = [f for f in forms if f[0].trigger in FOLDED]  # asked for at every stage: under "other acts"
-        refused = [refusal(o, lang) for o in judged if not o.allowed and o.possible_here]
-        zone = zone_for(sessions, reader, file)
-        entries = history(sessions, code)
+        zone = zone_for(self.sessions, reader, file)
+        entries = history(self.sessions, code)
         values = {
             "file": file,
             "forms": [f for f in forms if f[0].trigger not in FOLDED],
             "folded": folded,
             "unfold": any(typed and f[0].trigger == typed.trigger for f in folded),
             "lost": typed.fault if typed and not any(f[0].trigger == typed.trigger for f in forms) else "",
-            "refused": refused,
+            "refused": [refusal(o, lang) for o in judged if not o.allowed and o.possible_here],
             "timeline": [  # the stages the city went through: an act that keeps the stage adds no step
                 (day(e.at, lang, zone), e.to_state)
                 for n, e in enumerate(entries)
                 if n == 0 or e.to_state != entries[n - 1].to_state
             ],
-            "trail": trail(entries, file, lang, zone, names_of(sessions, {e.by for e in entries})),
+            "trail": trail(entries, file, lang, zone, names_of(self.sessions, {e.by for e in entries})),
             "ladder": ladder(file, lang, zone),
             "due": day(file.deadline.due_on, lang) if file.deadline else "",
             "ledgers": ledgers(file, lang),
@@ -167,25 +178,24 @@ def add_city(app: FastAPI, sessions: sessionmaker[Session], signer: Any, page: P
                 objective_words(labels, lang) for key, labels, _ in file.checklist if key in notice.get("ticked", ())
             ],
         }
-        return page(request, "city.html", reader, status_code, **values)
+        return self.page(request, "city.html", reader, status_code, **values)
 
-    @app.get("/cities/{code}")
     def city(
-        request: Request, code: str, done: str = "", ticked: Annotated[list[str] | None, Query()] = None
+        self, request: Request, code: str, done: str = "", ticked: Annotated[list[str] | None, Query()] = None
     ) -> Response:
-        reader = who(request)
+        """GET: the page, saying what was just done (and which objectives were ticked)."""
         done = done if done in CITY_JOURNEY.triggers else ""
-        return city_page(request, reader, code, done=done, ticked=tuple(ticked or ()))
+        return self.show(request, self.who(request), code, done=done, ticked=tuple(ticked or ()))
 
-    @app.post("/cities/{code}/act")
-    async def act_form(request: Request, code: str) -> Response:
-        reader = who(request)
+    async def act_form(self, request: Request, code: str) -> Response:
+        """POST: one act through engine.act; refused, the page again with the form as typed."""
+        reader = self.who(request)
         form = await request.form()
         csrf = form.get("csrf", "")
-        auth.check_csrf(signer, request, csrf if isinstance(csrf, str) else "")
+        auth.check_csrf(self.signer, request, csrf if isinstance(csrf, str) else "")
         back = f"/cities/{code}"
         if any(not isinstance(v, str) for _, v in form.multi_items()):  # a file where text belongs
-            return page(request, "message.html", reader, 400, title_key="not_done", key="bad_form", back=back)
+            return self.page(request, "message.html", reader, 400, title_key="not_done", key="bad_form", back=back)
         trigger = str(form.get("trigger", ""))
         typed = Typed(trigger, {})
         for key, value in form.multi_items():
@@ -193,33 +203,39 @@ def add_city(app: FastAPI, sessions: sessionmaker[Session], signer: Any, page: P
                 typed.values.setdefault(key.removeprefix("f_"), []).append(str(value))
         version = str(form.get("version", "")).strip() or "0"
         if not re.fullmatch(r"[0-9]{1,9}", version):
-            return page(request, "message.html", reader, 400, title_key="not_done", key="bad_version", back=back)
+            return self.page(request, "message.html", reader, 400, title_key="not_done", key="bad_version", back=back)
         lang = language(reader.language, request.headers.get("accept-language", ""))
         if trigger == TICK:
-            return tick(request, reader, code, typed, int(version), lang)
+            return self.tick(request, reader, code, typed, int(version), lang)
         data = {k: v[0] for k, v in typed.values.items() if v and v[0].strip()}
         try:
-            act(sessions, code, trigger, reader.email, at=auth.now(), data=data, expected_version=int(version))
+            act(self.sessions, code, trigger, reader.email, at=auth.now(), data=data, expected_version=int(version))
             announce()  # the act's event to Prefect now, when an API is configured (best effort)
         except JalonError as exc:
             refused = Typed(trigger, typed.values, tell(exc, lang), getattr(exc, "field", None))
-            return city_page(request, reader, code, 400 if isinstance(exc, InvalidData) else 409, refused)
+            return self.show(request, reader, code, 400 if isinstance(exc, InvalidData) else 409, refused)
         return RedirectResponse(f"/cities/{code}?done={trigger}", status_code=303)
 
-    def tick(request: Request, reader: auth.Reader, code: str, typed: Typed, version: int, lang: str) -> Response:
+    def tick(self, request: Request, reader: auth.Reader, code: str, typed: Typed, version: int, lang: str) -> Response:
         """Each objective ticked, in order, each at the version the one before made: all, or as many as can be."""
         items = [item for item in typed.values.get("item", []) if item.strip()]
         if not items:
-            return city_page(request, reader, code, 400, Typed(TICK, {}, UI[lang]["no_objective_ticked"], "item"))
+            return self.show(request, reader, code, 400, Typed(TICK, {}, UI[lang]["no_objective_ticked"], "item"))
         for n, item in enumerate(items):
             try:
-                act(
-                    sessions, code, TICK, reader.email, at=auth.now(), data={"item": item}, expected_version=version + n
-                )
+                at, data = auth.now(), {"item": item}
+                act(self.sessions, code, TICK, reader.email, at=at, data=data, expected_version=version + n)
                 announce()
             except JalonError as exc:
                 left = Typed(TICK, {"item": items[n:]}, tell(exc, lang), getattr(exc, "field", None))
                 status_code = 400 if isinstance(exc, InvalidData) else 409
-                return city_page(request, reader, code, status_code, left, done=TICK if n else "", ticked=items[:n])
+                return self.show(request, reader, code, status_code, left, done=TICK if n else "", ticked=items[:n])
         said = urlencode([("done", TICK), *[("ticked", item) for item in items]])
         return RedirectResponse(f"/cities/{code}?{said}", status_code=303)
+
+
+def add_city(app: FastAPI, sessions: sessionmaker[Session], signer: Signer, page: Page, who: Who) -> None:
+    """The city page and its forms on the application (create_app stays the one entry point)."""
+    pages = CityPages(sessions, signer, page, who)
+    app.get("/cities/{code}")(pages.city)
+    app.post("/cities/{code}/act")(pages.act_form)
