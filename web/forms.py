@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from engine.views.dossier import Dossier
@@ -20,6 +21,8 @@ INPUTS = {
     FieldKind.DATE: "date",
     FieldKind.COUNTRY: "country",
 }
+
+HINT = re.compile(r"\s*\([^)]*\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ def inputs(needs: tuple[FieldDef, ...], file: Dossier, lang: str, typed: Typed |
             choices = tuple(countries(lang))
         fault = typed.fault if typed and typed.field == f.name else ""
         label = field_label(f.name, f.label, lang)
+        if choices:  # chosen from a list of names: the code hint in the label ("ISO 4217, e.g. EUR") says nothing
+            label = HINT.sub("", label)
         made.append(Input(f.name, label, kind, f.required, value, choices, frozenset(given), fault))
     return tuple(made)
 
