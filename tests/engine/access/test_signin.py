@@ -7,7 +7,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.access.signin import AlreadyUsed, Asked, pending_signins, request_link, spend
+from engine.access.signin import (
+    AlreadyUsed,
+    Asked,
+    LinkGone,
+    email_of,
+    newest_link,
+    pending_signins,
+    request_link,
+    spend,
+)
 from models import OutboxMessage, Person
 from support import COACH_BKO, Network
 
@@ -37,3 +46,20 @@ def test_a_single_use_link_serves_once(network: Network) -> None:
     with pytest.raises(AlreadyUsed, match="used already"):
         spend(network.sessions, "jti-1", "signin", None, at + timedelta(seconds=1))
     spend(network.sessions, "jti-2", "approve", None, at)
+
+
+def test_a_link_whose_person_moved_on_names_why(network: Network) -> None:
+    """A newer link, changed access, a person gone: each refusal carries the key its page says it by."""
+    with network.sessions() as s:
+        coach = s.scalars(select(Person).where(Person.email == COACH_BKO)).one()
+        serial, key = coach.signin_serial, coach.access_key
+    with pytest.raises(LinkGone) as newer:
+        newest_link(network.sessions, COACH_BKO, serial + 1, key)
+    assert newer.value.key == "newer"
+    with pytest.raises(LinkGone) as changed:
+        newest_link(network.sessions, COACH_BKO, serial, key + 1)
+    assert changed.value.key == "withdrawn"
+    with pytest.raises(LinkGone) as gone:
+        email_of(network.sessions, 10**6)
+    assert gone.value.key == "gone"
+    assert AlreadyUsed.key == "used"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine.access.tokens import BadToken, Signer
+from engine.access.tokens import OPEN, REPLY, BadToken, Signer, open_link, reply_link
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SIGNER = Signer("a-long-secret-for-tests-only-0123456789")
@@ -65,3 +65,28 @@ def test_every_token_is_unique_even_for_the_same_claims() -> None:
 def test_a_short_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 32 characters"):
         Signer("short")
+
+
+def test_each_refusal_names_its_sentence_and_an_expired_link_still_says_whose_it_was() -> None:
+    """Pages say a refusal in the reader's language from its key; an expired link's page speaks its person's."""
+    token = SIGNER.sign("open", {"person": 7, "city": "MTL"}, at=AT, lasts=timedelta(days=7))
+    with pytest.raises(BadToken) as expired:
+        SIGNER.verify(token, "open", at=AT + timedelta(days=7))
+    assert expired.value.key == "expired" and expired.value.data == {"person": 7, "city": "MTL"}
+    with pytest.raises(BadToken) as other:
+        SIGNER.verify(token, "reply", at=AT)
+    assert other.value.key == "other_purpose" and other.value.data == {}, "a link for something else tells nothing"
+    with pytest.raises(BadToken) as forged:
+        SIGNER.verify(token[:-3] + "AAA", "open", at=AT)
+    assert forged.value.key == "forged" and forged.value.data == {}
+
+
+def test_message_links_bind_their_person_city_and_version() -> None:
+    """The way in carries no act; an answer carries its act and the city's version, like an approval."""
+    way_in = open_link(SIGNER, "https://j.example", 7, 3, "BKO", AT).removeprefix("https://j.example/open/")
+    assert SIGNER.verify(way_in, OPEN, at=AT).data == {"person": 7, "k": 3, "city": "BKO"}
+    answer = reply_link(SIGNER, "https://j.example", 7, 3, "BKO", "confirm", 4, AT)
+    claims = SIGNER.verify(answer.removeprefix("https://j.example/reply/"), REPLY, at=AT + timedelta(days=13))
+    assert claims.data == {"person": 7, "k": 3, "city": "BKO", "trigger": "confirm", "version": 4}
+    with pytest.raises(BadToken, match="expired"):
+        SIGNER.verify(way_in, OPEN, at=AT + timedelta(days=7))
