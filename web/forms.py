@@ -31,7 +31,7 @@ class Input:
 
     name: str  # the field's key: posted as f_<name>, never shown
     label: str
-    kind: str  # line, text, amount, currency, number, email, checks, date, country
+    kind: str  # line, text, amount, currency, number, email, person, checks, date, country
     required: bool
     value: str = ""
     choices: tuple[tuple[str, str], ...] = ()  # (value, words) for lists and checkboxes
@@ -77,6 +77,8 @@ def inputs(needs: tuple[FieldDef, ...], file: Dossier, lang: str, typed: Typed |
             value = value or (plan.budget.currency if plan else "") or (file.currencies[0] if file.currencies else "")
         elif kind == "checks":
             choices = tuple((key, objective_words(labels, lang)) for key, labels, done in file.checklist if not done)
+        elif kind == "email" and f.name == "coach":  # whom to assign: the network's coaches, by name
+            kind, choices = "person", file.coaches
         elif kind == "country":
             choices = tuple(countries(lang))
         fault = typed.fault if typed and typed.field == f.name else ""

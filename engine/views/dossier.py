@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.lookups import definition_of, find_city
-from models import ChecklistTick, Deadline, Grant, Plan, Report, Rung, Tranche
+from models import ChecklistTick, Deadline, Grant, Person, Plan, Report, RoleAssignment, Rung, Tranche
 from models.money import Money
+from states import Role
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Dossier:
     timezone: str = "UTC"  # the city's: its team reads times in it
     programme_zone: str = "UTC"  # the secretariat's: network people read times in it
     currencies: tuple[str, ...] = ()  # the programme's (its ceilings'): what an amount may be given in
+    coaches: tuple[tuple[str, str], ...] = ()  # (email, name) of everyone coaching a city: whom one may assign
 
 
 def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
@@ -142,7 +144,20 @@ def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
             city.timezone,
             definition.timezone,
             tuple(c.currency for c in definition.grant.ceilings),
+            _coaches(s),
         )
+
+
+def _coaches(s: Session) -> tuple[tuple[str, str], ...]:
+    """The network's coaches by name: a city is given one of them."""
+    found = s.execute(
+        select(Person.email, Person.name)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.role == Role.COACH.value, Person.gone_at.is_(None))
+        .distinct()
+        .order_by(Person.name)
+    )
+    return tuple((email, name) for email, name in found)
 
 
 def papers(sessions: sessionmaker[Session], codes: list[str]) -> dict[str, Papers]:

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from models.db import make_engine, make_sessions, upgrade
-from support import LEAD_BKO, SECRETARIAT, Network, load_examples
+from support import COACH_BEN, LEAD_BKO, SECRETARIAT, Network, load_examples
 from web_support import as_reader, csrf
 
 LEAD_NIM = "aissa.moussa@niamey.example.org"
@@ -132,3 +132,16 @@ def test_reminder_times_are_in_the_readers_zone(network: Network) -> None:
     assert "(UTC)" in for_lead and "UTC+" not in for_lead
     assert "(UTC)" not in for_secretariat and re.search(r"\(UTC\+[12]\)", for_secretariat)
     assert "à envoyer" in for_lead and "pending" not in for_lead
+
+
+def test_a_coach_is_assigned_by_name_from_the_networks_coaches(network: Network) -> None:
+    browser = as_reader(network, SECRETARIAT)
+    page = browser.get("/cities/NIM").text
+    form = form_of(page, "assign_coach")
+    coaches = re.search(r'<select[^>]*name="f_coach".*?</select>', form, re.S)
+    assert coaches and ">Leïla Ben Ali<" in html.unescape(coaches.group(0)) and ">Joana Macuácua<" in coaches.group(0)
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version
+    data = {"csrf": csrf(page), "trigger": "assign_coach", "version": version.group(1), "f_coach": COACH_BEN}
+    answer = browser.post("/cities/NIM/act", data=data)
+    assert answer.status_code == 200 and "Fait : Désigner le coach d&#39;expérimentation." in answer.text
