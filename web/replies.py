@@ -123,6 +123,10 @@ class Replies:
         except JalonError as exc:
             return self.refused(request, exc, None, 404)
         lang = language(self.speaks(data["person"]), request.headers.get("accept-language", ""))
+        if file.version != data.get("version"):  # the city moved on since the message: said now, not after a click
+            text = WORDS[lang]["stale"].format(city=file.name)
+            page = {"heading": "refused_title", "text": text, "city": file.name, "code": file.code}
+            return self.show(request, "reply_message.html", 409, data["person"], **page)
         values = _what(file, str(data["trigger"]), lang)
         values |= {"file": file, "token": token, "reason": reason, "failed": status != 200}
         return self.show(request, "reply.html", status, data["person"], **values)

@@ -336,6 +336,10 @@ def test_a_link_bound_to_an_old_version_is_refused_after_another_act(world: Worl
     assert refused.status_code == 409
     assert "La situation de Bamako a changé depuis l'envoi de ce message" in shown(refused.text)
     assert stage(network, "BKO")[1] == version, "nothing changed"
+    lead = links(mails[(LEAD_BKO, "deadline.reminder")])["reply"]
+    opened = browser.get(lead)
+    assert opened.status_code == 409 and "La situation de Bamako a changé" in shown(opened.text), "said on opening"
+    assert "J'ai bien vu ce rappel" not in shown(opened.text), "no button that could only fail"
 
 
 def test_a_used_or_expired_way_in_says_so_in_the_readers_language(world: World) -> None:
