@@ -19,6 +19,7 @@ from models.db import make_engine, make_sessions, upgrade
 from support import COACH_BKO, Network, load_examples
 from web.app import create_app
 from web.auth import SESSION
+from web.reply_words import REPLY
 from web.words import UI
 
 SECRET = "a-long-secret-for-web-tests-0123456789"
@@ -51,9 +52,9 @@ def as_reader(network: Network, email: str) -> TestClient:
 
 
 def said(page: str, key: str) -> bool:
-    """Does the page say this sentence of the pages' words, in any of their languages?"""
+    """Does the page say this sentence of the pages' words (or of the links' refusals), in any of their languages?"""
     text = html.unescape(page)
-    return any(words[key] in text for words in UI.values())
+    return any(key in words and words[key] in text for table in (UI, REPLY) for words in table.values())
 
 
 def csrf(page: str) -> str:
@@ -85,7 +86,7 @@ def signed_in(network: Network, mailbox: Mailbox, email: str) -> tuple[TestClien
     stale = browser.post(path, data={"csrf": csrf(confirm.text)})  # a form made before signing in
     assert stale.status_code == 403 and said(stale.text, "csrf_session"), "a form made before signing in"
     again = browser.post(path, data={"csrf": csrf(browser.get(path).text)})
-    assert again.status_code == 400 and said(again.text, "link_used"), "a sign-in link serves once"
+    assert again.status_code == 400 and said(again.text, "used"), "a sign-in link serves once"
     return browser, done.headers["location"]
 
 

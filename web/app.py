@@ -35,7 +35,7 @@ from web.approvals import APPROVAL_STAGES, APPROVING, approval, changes_to
 from web.city import add_city
 from web.formats import country_name, day, money
 from web.replies import add_replies
-from web.terms import link_sentence
+from web.terms import refusal_words
 from web.words import UI
 
 SIGNIN_LASTS = timedelta(minutes=15)
@@ -83,7 +83,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
             ),
             "money": lambda m: money(m, lang),
             "day": lambda d: day(d, lang),
-            "said": lambda text: say(text, lang) if isinstance(text, JalonError) else link_sentence(str(text), lang),
+            "said": lambda text: say(text, lang) if isinstance(text, JalonError) else refusal_words(text, lang),
             "role": lambda code: ROLES[lang].get(code, code),
             "reader": reader,
             "csrf": auth.csrf_token(signer, made, auth.session_id(signer, request)),
@@ -272,9 +272,10 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
     def speaks_of(token: str) -> str | None:
         """The language of the person a genuine link was sent to, even once spent: its refusals speak it too."""
         try:
-            return auth.language_of(sessions, signer.verify(token, APPROVE, at=auth.now()).data.get("person"))
-        except BadToken:
-            return None
+            data = signer.verify(token, APPROVE, at=auth.now()).data
+        except BadToken as exc:  # an expired link still says whose it was
+            data = exc.data
+        return auth.language_of(sessions, data.get("person"))
 
     def confirmation(request: Request, token: str, status_code: int = 200, changes: str = "") -> Response:
         """The link's page: the plan or report being decided on, the approving verdict, and asking for changes."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from web.reply_words import REPLY
+
 TERMS: Final[dict[str, dict[str, str]]] = {
     "en": {
         "optional": "(optional)",
@@ -49,15 +51,6 @@ TERMS: Final[dict[str, dict[str, str]]] = {
         "page_missing": "Page not found",
         "all_done": "Done",
         "link_problem": "This link does not work",
-        "link_forged": "This link is not one Jalon made (it was changed or forged).",
-        "link_damaged": "This link is damaged.",
-        "link_other": "This link is for something else.",
-        "link_expired": "This link has expired; ask for a new one.",
-        "link_used": "This link has been used already; ask for a new one.",
-        "link_withdrawn": "This link no longer works: its person's access changed since it was sent. Ask for a new one.",
-        "link_newer": "A newer sign-in link was sent since this one; use the newest, or ask for a new one.",
-        "link_gone": "This link's person is no longer in the network.",
-        "link_someone_else": "This link is for {email}, and you are signed in as someone else. Sign out first, or open it in a private window.",
         "csrf_missing": "This form is missing its security token; open the page again and resubmit.",
         "csrf_bad": "This form's security token is not valid; open the page again and resubmit.",
         "csrf_browser": "This form was not made for this browser; open the page again and resubmit.",
@@ -105,15 +98,6 @@ TERMS: Final[dict[str, dict[str, str]]] = {
         "page_missing": "Page introuvable",
         "all_done": "C'est fait",
         "link_problem": "Ce lien ne fonctionne pas",
-        "link_forged": "Ce lien n'a pas été créé par Jalon (il a été modifié ou falsifié).",
-        "link_damaged": "Ce lien est abîmé.",
-        "link_other": "Ce lien sert à autre chose.",
-        "link_expired": "Ce lien a expiré ; demandez-en un nouveau.",
-        "link_used": "Ce lien a déjà servi ; demandez-en un nouveau.",
-        "link_withdrawn": "Ce lien ne fonctionne plus : les accès de la personne à qui il était destiné ont changé depuis son envoi. Demandez-en un nouveau.",
-        "link_newer": "Un lien de connexion plus récent a été envoyé depuis ; utilisez le plus récent, ou demandez-en un nouveau.",
-        "link_gone": "La personne à qui ce lien était destiné ne fait plus partie du réseau.",
-        "link_someone_else": "Ce lien est destiné à {email}, et une autre personne est connectée dans ce navigateur. Déconnectez-vous d'abord, ou ouvrez-le dans une fenêtre privée.",
         "csrf_missing": "Il manque à ce formulaire son jeton de sécurité ; rouvrez la page et envoyez-le à nouveau.",
         "csrf_bad": "Le jeton de sécurité de ce formulaire n'est pas valable ; rouvrez la page et envoyez-le à nouveau.",
         "csrf_browser": "Ce formulaire n'a pas été fait pour ce navigateur ; rouvrez la page et envoyez-le à nouveau.",
@@ -161,15 +145,6 @@ TERMS: Final[dict[str, dict[str, str]]] = {
         "page_missing": "Página não encontrada",
         "all_done": "Feito",
         "link_problem": "Esta ligação não funciona",
-        "link_forged": "Esta ligação não foi criada pelo Jalon (foi alterada ou falsificada).",
-        "link_damaged": "Esta ligação está danificada.",
-        "link_other": "Esta ligação serve para outra coisa.",
-        "link_expired": "Esta ligação expirou; peça uma nova.",
-        "link_used": "Esta ligação já foi usada; peça uma nova.",
-        "link_withdrawn": "Esta ligação já não funciona: os acessos da pessoa a quem se destinava mudaram desde o envio. Peça uma nova.",
-        "link_newer": "Foi enviada uma ligação de acesso mais recente; use a mais recente, ou peça uma nova.",
-        "link_gone": "A pessoa a quem esta ligação se destinava já não faz parte da rede.",
-        "link_someone_else": "Esta ligação destina-se a {email}, e está outra pessoa com sessão iniciada neste navegador. Saia primeiro, ou abra-a numa janela privada.",
         "csrf_missing": "Falta a este formulário o seu código de segurança; abra a página de novo e volte a enviar.",
         "csrf_bad": "O código de segurança deste formulário não é válido; abra a página de novo e volte a enviar.",
         "csrf_browser": "Este formulário não foi feito para este navegador; abra a página de novo e volte a enviar.",
@@ -177,17 +152,8 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     },
 }
 
-# The sentences of engine.access's refusals (links and forms), by how each begins: said in the reader's language.
-LINK_SENTENCES: Final = (
-    ("This link is not one Jalon made", "link_forged"),
-    ("This link is damaged", "link_damaged"),
-    ("This link is for something else", "link_other"),
-    ("This link has expired", "link_expired"),
-    ("This link has been used already", "link_used"),
-    ("This link no longer works", "link_withdrawn"),
-    ("This link was withdrawn", "link_withdrawn"),
-    ("A newer sign-in link", "link_newer"),
-    ("This link's person is no longer", "link_gone"),
+# The sentences of the form checks (web/auth.py), by how each begins: said in the reader's language.
+FORM_SENTENCES: Final = (
     ("This form is missing its security token", "csrf_missing"),
     ("This form's security token is not valid", "csrf_bad"),
     ("This form was not made for this browser", "csrf_browser"),
@@ -195,14 +161,16 @@ LINK_SENTENCES: Final = (
 )
 
 
-def link_sentence(text: str, lang: str) -> str:
-    """A refused link or form said in the reader's language (an approval link opened in someone else's session too)."""
-    if lang == "en":  # the engine's own sentence
+def refusal_words(what: object, lang: str) -> str:
+    """A refused link (by the key engine.access gives it, in web/reply_words.py) or form, in the reader's language."""
+    key, words = getattr(what, "key", None), REPLY[lang]
+    if isinstance(key, str) and key in words:
+        data = {k: str(v) for k, v in (getattr(what, "data", None) or {}).items()}
+        try:
+            return words[key].format(**data)
+        except (KeyError, IndexError):
+            return words["bad_link"]
+    text = str(what)
+    if lang == "en":  # the sentence as web/auth.py wrote it
         return text
-    words = TERMS[lang]
-    for start, key in LINK_SENTENCES:
-        if text.startswith(start):
-            return words[key]
-    if text.startswith("This link is for ") and ", and you are signed in" in text:
-        return words["link_someone_else"].format(email=text.removeprefix("This link is for ").split(",")[0])
-    return text
+    return next((TERMS[lang][k] for start, k in FORM_SENTENCES if text.startswith(start)), text)

@@ -118,7 +118,7 @@ def test_a_removed_person_loses_sessions_and_every_link_at_once(network: Network
     page = refused.get(unused)
     answer = refused.post(unused, data={"csrf": csrf(page.text)})
     assert answer.status_code == 400 and "your access changed" in answer.text, "the sign-in link: nobody known, English"
-    assert web_said(client(network.sessions).get(link).text, "link_withdrawn"), "the approval link"
+    assert web_said(client(network.sessions).get(link).text, "withdrawn"), "the approval link"
     with pytest.raises(Refused, match="removed from the network"):
         network.act("BKO", "send_to_committee", COACH_BKO)
     with network.sessions() as s:

@@ -197,7 +197,7 @@ def test_stale_expired_reused_and_forged_approval_links_are_refused(world: dict[
     assert "a déjà servi" in page.inner_text("main") and page.query_selector("button[type=submit]") is None
     old = datetime.now(UTC) - timedelta(days=15)
     page.goto(approval_link(SIGNER, world["url"], coach, 0, "BKO", "send_to_committee", version, old))
-    assert "expired" in page.inner_text("main"), "nobody is known from an expired link: the browser's language"
+    assert "Ce lien a expiré" in page.inner_text("main"), "an expired link still says whose it was: their French"
     page.goto(stale[:-4] + "AAAA")
     assert "forged" in page.inner_text("main")
 

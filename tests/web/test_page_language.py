@@ -232,7 +232,7 @@ def test_error_pages_are_in_the_readers_language(network: Network, lang: str) ->
     assert forged.status_code == 403
     check(forged.text, f"a form without its token in {lang}")
     expired = approval(network, 1, at=datetime.now(UTC) - timedelta(days=15))
-    answer = client(network.sessions, lang).get(expired)  # nobody is known from an expired link: the browser's language
+    answer = client(network.sessions, lang).get(expired)  # whose it was, else the browser's
     assert answer.status_code == 400
     check(answer.text, f"an expired link in {lang}")
     old = datetime.now(UTC) - timedelta(hours=1)

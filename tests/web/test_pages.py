@@ -87,7 +87,7 @@ def test_an_approval_link_opens_a_confirmation_and_works_once(network: Network) 
     done = browser.post(path, data={"csrf": csrf(page.text)})
     assert done.status_code == 200 and "Investment committee" in stage_of(network)
     again = browser.post(path, data={"csrf": csrf(page.text)})
-    assert again.status_code in (400, 409) and said(again.text, "link_used")
+    assert again.status_code in (400, 409) and said(again.text, "used")
 
 
 def test_stale_expired_and_forged_approval_links_are_refused(network: Network) -> None:
@@ -97,9 +97,9 @@ def test_stale_expired_and_forged_approval_links_are_refused(network: Network) -
     refused = browser.post(stale, data={"csrf": csrf(page.text)})
     assert refused.status_code == 409 and "a changé pendant que vous décidiez" in refused.text
     expired = approval(network, city_version(network), at=datetime.now(UTC) - timedelta(days=15))
-    assert browser.get(expired).status_code == 400 and said(browser.get(expired).text, "link_expired")
+    assert browser.get(expired).status_code == 400 and said(browser.get(expired).text, "expired")
     forged = approval(network, city_version(network))[:-3] + "AAA"
-    assert browser.get(forged).status_code == 400 and said(browser.get(forged).text, "link_forged")
+    assert browser.get(forged).status_code == 400 and said(browser.get(forged).text, "forged")
     assert "Plan review" in stage_of(network), "nothing changed"
     assert APPROVE == "approve"
 
