@@ -32,6 +32,7 @@ from support import (
     LEAD_BKO,
     MAYOR_BKO,
     MEMBER_BKO,
+    ONBOARDING,
     PLAN,
     SECRETARIAT,
     Network,
@@ -164,16 +165,7 @@ def journey(lead: str, coach: str) -> list[tuple[str, str, dict[str, str]]]:
         ("send_contract", SECRETARIAT, {}),
         ("sign_contract", SECRETARIAT, {"amount": "10000", "currency": "EUR"}),
         ("record_first_payment", FINANCE, {}),
-        *[
-            ("tick_objective", SECRETARIAT, {"item": k})
-            for k in (
-                "kickoff_attended",
-                "secretariat_visit",
-                "participation_public",
-                "expectations_defined",
-                "questions_answered",
-            )
-        ],
+        *[("tick_objective", SECRETARIAT, {"item": k}) for k in ONBOARDING],
         ("finish_onboarding", SECRETARIAT, {}),
         ("submit_plan", lead, PLAN),
         ("request_plan_changes", coach, {"changes": "Mesurer / medir"}),
