@@ -181,19 +181,23 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
         try:
             claims = signer.verify(token, "signin", at=auth.now())
         except BadToken as exc:
-            return page(request, "message.html", None, 400, title_key="link_problem", text=exc)
-        return page(request, "signin_confirm.html", None, email=claims.data["email"], token=token)
+            speaks = auth.language_by_email(sessions, exc.data.get("email"))
+            return page(request, "message.html", None, 400, speaks, title_key="link_problem", text=exc)
+        speaks = auth.language_by_email(sessions, claims.data.get("email"))
+        return page(request, "signin_confirm.html", None, 200, speaks, email=claims.data["email"], token=token)
 
     @app.post("/signin/{token}")
     def signin_finish(request: Request, token: str, csrf: str = Form("")) -> Response:
         auth.check_csrf(signer, request, csrf)
+        data: dict[str, Any] = {}
         try:
             claims = signer.verify(token, "signin", at=auth.now())
             data = claims.data
             person = newest_link(sessions, str(data.get("email")), data.get("n"), data.get("k"))
             spend(sessions, claims.jti, "signin", person, auth.now())
         except (BadToken, AlreadyUsed, LookupError) as exc:
-            return page(request, "message.html", None, 400, title_key="link_problem", text=exc)
+            speaks = auth.language_by_email(sessions, (getattr(exc, "data", None) or data).get("email"))
+            return page(request, "message.html", None, 400, speaks, title_key="link_problem", text=exc)
         home = home_city(sessions, person)  # a city's own team starts on its city's page, others on the board
         response = RedirectResponse(f"/cities/{home}" if home else "/", status_code=303)
         auth.sign_in(signer, request, response, person, int(data["k"]))

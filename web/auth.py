@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Request, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.access.grants import holder
@@ -124,3 +125,11 @@ def language_of(sessions: sessionmaker[Session], person_id: object) -> str | Non
     with sessions() as s:
         person = s.get(Person, int(person_id)) if isinstance(person_id, int) else None
         return person.language if person else None
+
+
+def language_by_email(sessions: sessionmaker[Session], email: object) -> str | None:
+    """The language of the person a sign-in link was sent to (its page speaks it): the link carries their address."""
+    if not isinstance(email, str) or not email:
+        return None
+    with sessions() as s:
+        return s.scalar(select(Person.language).where(Person.email == email))
