@@ -258,8 +258,7 @@ def letters_at(stored: Stored, at: datetime) -> Counter[Letter]:
 def reported(report: SweepReport) -> list[tuple[RungName, list[str]]]:
     """What a sweep says it fired, and to whom it wrote (a rung told in the digest writes no letter)."""
     return [
-        ((f.city, f.subject, f.business_days), list(f.recipients) if f.via == "message" else [])
-        for f in report.fired
+        ((f.city, f.subject, f.business_days), list(f.recipients) if f.via == "message" else []) for f in report.fired
     ]
 
 
