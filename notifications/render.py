@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -82,7 +82,9 @@ def money(amount: Decimal | str | int, currency: str, language: str) -> str:
 
     Babel writes "F CFA22,957,495" and "RWF22,957,495" in English; a no-break space keeps them apart.
     """
-    text = format_currency(Decimal(str(amount)), currency, locale=MONEY_LOCALES.get(language, language))
+    with localcontext() as wide:  # Babel rounds in the current context: 28 digits would fail on a 30-digit amount
+        wide.prec = 80
+        text = format_currency(Decimal(str(amount)), currency, locale=MONEY_LOCALES.get(language, language))
     return _GLUED.sub("\u00a0", text)
 
 
@@ -121,6 +123,7 @@ class Parts:
 
     def __init__(self, language: str, tz: str) -> None:
         self.language, self.tz = language, tz
+        self.colon = "\u00a0:" if language == "fr" else ":"  # French sets a space before the colon
 
     def cell(self, value: Any, form: str = "text") -> str:
         """One value as the reader reads it; an empty value stays empty."""
@@ -161,20 +164,24 @@ class TextParts(Parts):
 
     def facts(self, pairs: Rows) -> str:
         kept = [(str(k), str(v)) for k, v in pairs if v not in (None, "")]
-        width = max((len(k) for k, _ in kept), default=0)
-        return "\n".join(f"  {k + ':':<{width + 1}} {v}" for k, v in kept)
+        width = max((len(k) for k, _ in kept), default=0) + len(self.colon)
+        return "\n".join(f"  {k + self.colon:<{width}} {v}" for k, v in kept)
 
     def items(self, values: Iterable[Any]) -> str:
         return "\n".join(f"  - {self.label(v)}" for v in values)
 
     def table(self, head: Sequence[str], rows: Rows, forms: Sequence[str] | None = None) -> str:
-        return "\n".join("  - " + " | ".join(c for c in row if c) for row in self._rows(rows, forms))
+        lines = []
+        for first, *rest in self._rows(rows, forms):  # the first cell names the row; the others say their heading
+            said = [f"{h}{self.colon} {c}" if h else c for h, c in zip(head[1:], rest, strict=False) if c]
+            lines.append("  - " + " · ".join(c for c in (first, *said) if c))
+        return "\n".join(lines)
 
     def people(self, contacts: Iterable[Mapping[str, str]]) -> str:
         return self.facts(self._people(contacts))
 
     def link(self, url: str, label: str) -> str:
-        return f"{label}:\n{url}"
+        return f"{label}{self.colon}\n{url}"
 
 
 class HtmlParts(Parts):

@@ -133,6 +133,7 @@ class TransitionDef:
     submits: str | None = None  # what this trigger hands over for review ("plan", "report")
     reviews: str | None = None  # what this trigger decides on: a reviewer's verdict (approval or changes)
     approves: bool = False  # the verdict that approves it (an approval link confirms this one)
+    from_message: bool = False  # answered from the message that asks it (a reminder's "seen"), not among a page's acts
 
 
 @dataclass(frozen=True)

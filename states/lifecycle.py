@@ -86,10 +86,13 @@ def _t(
     submits: str | None = None,
     reviews: str | None = None,
     approves: bool = False,
+    from_message: bool = False,
 ) -> TransitionDef:
     """Shorthand that keeps the table below one line per idea."""
     src = (sources,) if isinstance(sources, str) else sources
-    return TransitionDef(trigger, src, dest, label, frozenset(roles), guards, needs, submits, reviews, approves)
+    return TransitionDef(
+        trigger, src, dest, label, frozenset(roles), guards, needs, submits, reviews, approves, from_message
+    )
 
 
 TRANSITIONS: Final = (
@@ -295,6 +298,7 @@ TRANSITIONS: Final = (
         "Acknowledge the reminder",
         REMINDED,
         guards=(g.reminder_running,),
+        from_message=True,
     ),
     _t("pause", ACTIVE, PAUSED, "Pause (timers frozen)", {SEC}, needs=(REASON,)),
     _t("resume", PAUSED, RETURN, "Resume where the city left off", {SEC}),

@@ -86,13 +86,13 @@ def judge(
 
 
 def options(s: Session, city: City, person: Person) -> list[Option]:
-    """Every trigger of the journey judged for this person, on this city, now."""
+    """Every trigger of the journey judged for this person, on this city, now (those answered from a message aside)."""
     definition, _ = definition_of(s, city)
     roles = roles_of(s, person.id, city.id)
     elsewhere = roles_elsewhere(s, person.id, city.id)
     facts = gather(s, city, definition, person.email, None)
     result = []
-    for t in CITY_JOURNEY.transitions:
+    for t in (t for t in CITY_JOURNEY.transitions if not t.from_message):
         reason = judge(t, city.state, roles, facts, lambda: elsewhere)
         needs = tuple(f.name if f.required else f"{f.name}?" for f in t.needs)
         result.append(Option(t.trigger, t.label, reason is None, needs, reason or "", city.state in t.sources))

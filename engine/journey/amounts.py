@@ -12,8 +12,6 @@ from babel.numbers import get_currency_symbol, get_group_symbol
 from models.money import currencies
 from states.reasons import Figure, Reason
 
-LARGEST_MINOR = 2**63 - 1
-"""Minor units are stored as a signed 64-bit integer (PostgreSQL bigint): no amount may need more."""
 LOCALES = {"pt": "pt_PT"}
 """Jalon's Portuguese is Portugal's (and Mozambique's, Cape Verde's): 10 000,50, not Brazil's 10.000,50."""
 SPACES = re.compile(r"[ \u00a0\u202f\u2009\u2007]+")

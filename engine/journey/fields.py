@@ -12,9 +12,9 @@ from typing import Any
 from babel.numbers import get_currency_precision
 
 from engine.errors import InvalidData
-from engine.journey.amounts import LARGEST_MINOR, exact_amount
+from engine.journey.amounts import exact_amount
 from engine.journey.amounts import read_amount as read_amount
-from models.money import MoneyError, check_currency, currencies
+from models.money import LARGEST_MINOR, MoneyError, check_currency, currencies
 from models.programme import HIDDEN, Definition, countries, languages, timezones
 from states import FieldDef, FieldKind, TransitionDef
 from states.reasons import Act, Amount, Field, Reason

@@ -76,7 +76,6 @@ def test_can_as_json_has_the_documented_shape(db: dict[str, str]) -> None:
         "change_details": ["name?", "country?", "timezone?", "languages?"],
         "assign_coach": ["coach"],
         "extend_deadline": ["days", "reason"],
-        "acknowledge": [],
         "pause": ["reason"],
         "withdraw": ["reason"],
     }
@@ -134,7 +133,7 @@ def test_the_coach_sees_only_what_they_may_do(db: dict[str, str]) -> None:
     run = jalon(db, "can", "BKO", "--by", COACH_BKO)
     assert run.returncode == 0
     allowed = run.stdout.split("Possible at this stage")[0]
-    assert f"{COACH_BKO} may now, on BKO" in allowed and "acknowledge" in allowed, "say a reminder was seen"
+    assert f"{COACH_BKO} may do nothing on BKO now." in allowed, "a reminder is acknowledged from its message"
     assert "confirm" not in allowed and "decline" not in allowed, "and nothing else"
 
 
