@@ -53,7 +53,8 @@ def test_the_digest_names_each_late_city_with_its_lateness_in_french_and_portugu
     assert subject == "African Smart Towns Network : 11 villes en retard, le programme au 2 févr. 2026"
     assert "En retard (11) :" in text and "Dans les temps :" in text
     for name, days in late.items():
-        block = rf"{re.escape(name)} : Sélectionnée\n\n  Échéance\u00a0: +[^\n]+\n  Retard\u00a0: +{days} jours? ouvrés?\n"
+        deadline, late_by = r"  Échéance\u00a0: +[^\n]+\n", rf"  Retard\u00a0: +{days} jours? ouvrés?\n"
+        block = rf"{re.escape(name)} : Sélectionnée\n\n{deadline}{late_by}"
         assert re.search(block, text), f"{name}, {days} working days late, not in:\n{text}"
     team = r"équipe de la ville \(Fatoumata Keïta, Moussa Coulibaly\)"
     assert re.search(rf"Bamako : Contractualisation\n\n  Échéance\u00a0: +[^\n]+\n  En attente de\u00a0: {team}", text)

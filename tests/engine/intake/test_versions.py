@@ -31,7 +31,7 @@ def test_cities_stay_pinned_to_the_version_they_joined_on(network: Network, tmp_
     network.act("DKR", "assign_coach", SECRETARIAT_2, coach=COACH_BEN)
     network.act("DKR", "submit_plan", SECRETARIAT, **PLAN)
     network.act("DKR", "send_to_committee", COACH_BEN)
-    with pytest.raises(Refused, match="45,000 EUR is above the programme.s ceiling of 30,000 EUR"):
+    with pytest.raises(Refused, match="45,000 EUR is above the programme's ceiling of 30,000 EUR"):
         network.act("DKR", "approve_grant", SECRETARIAT, amount="45000", currency="EUR")
 
     with network.sessions() as s:
