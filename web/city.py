@@ -78,14 +78,18 @@ def ledgers(file: Dossier, lang: str) -> list[tuple[str, str, list[tuple[str, st
     return shown
 
 
-def reports(file: Dossier, lang: str) -> list[tuple[str, str, str]]:
-    """The city's reports in words: which, where it stands, when due."""
+def reports(file: Dossier, lang: str, zone: str) -> list[tuple[str, str, str, list[tuple[str, str]]]]:
+    """The city's reports in words: which, where it stands, when due, and every version with the changes asked."""
     words = UI[lang]
     return [
         (
             subject_name("final" if kind == "final" else f"periodic_report_{number}", lang).capitalize(),
             words.get(f"report_{state}", ""),
             words["due_on"].format(date=day(due, lang)) if due else "",
+            [
+                (words[f"round_{r.step}"].format(n=r.version, name=r.by, date=day(r.at, lang, zone)), r.text)
+                for r in file.rounds.get((kind, number), ())
+            ],
         )
         for kind, number, state, due in file.reports
     ]
@@ -171,7 +175,7 @@ class CityPages:
             "ladder": ladder(file, lang, zone),
             "due": day(file.deadline.due_on, lang) if file.deadline else "",
             "ledgers": ledgers(file, lang),
-            "reports": reports(file, lang),
+            "reports": reports(file, lang, zone),
             "objectives": [(objective_words(labels, lang), ok) for _, labels, ok in file.checklist],
             "done": notice.get("done", ""),
             "ticked": [

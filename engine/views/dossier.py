@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.lookups import definition_of, find_city
+from engine.views.versions import Round, report_rounds
 from models import ChecklistTick, Deadline, Grant, Person, Plan, Report, RoleAssignment, Rung, Tranche
 from models.money import Money
 from states import Role
@@ -85,6 +86,7 @@ class Dossier:
     programme_zone: str = "UTC"  # the secretariat's: network people read times in it
     currencies: tuple[str, ...] = ()  # the programme's (its ceilings'): what an amount may be given in
     coaches: tuple[tuple[str, str], ...] = ()  # (email, name) of everyone coaching a city: whom one may assign
+    rounds: dict[tuple[str, int], tuple[Round, ...]] = field(default_factory=dict)  # each report's versions
 
 
 def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
@@ -145,6 +147,7 @@ def dossier(sessions: sessionmaker[Session], code: str) -> Dossier:
             definition.timezone,
             tuple(c.currency for c in definition.grant.ceilings),
             _coaches(s),
+            report_rounds(s, city.id),
         )
 
 

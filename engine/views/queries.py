@@ -329,7 +329,7 @@ def names_of(sessions: sessionmaker[Session], emails: set[str]) -> dict[str, str
     if not emails:
         return {}
     with sessions() as s:
-        return dict(s.execute(select(Person.email, Person.name).where(Person.email.in_(emails))).tuples().all())
+        return {e: n for e, n in s.execute(select(Person.email, Person.name).where(Person.email.in_(emails)))}
 
 
 def roles_here(sessions: sessionmaker[Session], person_id: int, code: str) -> set[str]:

@@ -4,6 +4,7 @@ reads them; each person landing where their work is."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -175,3 +176,26 @@ def test_a_city_team_lands_on_its_city_and_others_on_the_board(network: Network,
     assert signed_in(network, mailbox, MEMBER_BKO)[1] == "/cities/BKO"
     assert signed_in(network, mailbox, COACH_BKO)[1] == "/"
     assert signed_in(network, mailbox, SECRETARIAT)[1] == "/"
+
+
+def test_every_version_of_a_report_is_kept_with_the_changes_asked(tmp_path: Path, mailbox: Mailbox) -> None:
+    from models.db import make_engine, make_sessions, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'versions.db'}")
+    upgrade(engine)
+    network = load_examples(make_sessions(engine), datetime.now(UTC) - timedelta(days=60))
+    network.walk("BKO", "submit_report")
+    first, second = "Résultats : 120 élus formés.", "Résultats : 120 élus formés.\nDépenses : 4 200 € sur 6 000 €."
+    network.act("BKO", "submit_report", LEAD_BKO, summary=first)
+    network.act("BKO", "request_report_changes", COACH_BKO, changes="Ajoutez les dépenses.")
+    network.act("BKO", "submit_report", LEAD_BKO, summary=second)
+    page = html.unescape(sign_in(network, mailbox, SECRETARIAT).get("/cities/BKO").text)
+    shown = re.findall(r'<ol class="rounds">(.*?)</ol>', page, re.S)
+    assert len(shown) == 1, "the report under review lists its versions"
+    turns = re.findall(r'<span class="muted">(.*?)</span>(?:<div class="typed">(.*?)</div>)?', shown[0], re.S)
+    assert [said.split(" le ")[0] for said, _ in turns] == [
+        "Version 1 soumise par Fatoumata Keïta",
+        "Modifications demandées par Amadou Traoré",
+        "Version 2 soumise par Fatoumata Keïta",
+    ]
+    assert [text for _, text in turns] == [first, "Ajoutez les dépenses.", second]
