@@ -250,6 +250,7 @@ def create_app(sessions: sessionmaker[Session], signer: Signer, base_url: str, d
                 late.format(n=r.late_by) if r.late_by else "",
                 r.deadline is not None and not r.late_by,
                 r.coach_name or r.coach or "—",
+                r.coach or "",  # the name links to the board filtered on this coach's cities
             )
             for r in shown
         ]

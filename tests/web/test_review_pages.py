@@ -161,7 +161,9 @@ def test_the_board_names_coaches_and_sorts_cities_by_name(network: Network, mail
     assert COACH_BKO not in page.replace(f'value="{COACH_BKO}"', ""), "an address only as the filter's value"
     names = re.findall(r'<td><a href="/cities/[A-Z]+">([^<]+)</a>', page)
     assert names == sorted(names, key=lambda n: n.casefold()) and len(names) == 12
-    filtered = sign_in(network, mailbox, COACH_BEN).get(f"/?coach={COACH_BKO}").text
+    coach = re.search(r'<a href="(/\?coach=[^"]+)">Amadou Traoré</a>', page)
+    assert coach, "each coach's name links to their cities"
+    filtered = sign_in(network, mailbox, COACH_BEN).get(html.unescape(coach[1])).text
     assert "Bamako" in filtered and "Bizerte" not in filtered
 
 
