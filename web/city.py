@@ -37,10 +37,9 @@ FOLDED = frozenset(t.trigger for t in CITY_JOURNEY.transitions if t.needs and se
 the acts of the stage itself come first on a phone."""
 
 
-def zone_for(sessions: sessionmaker[Session], reader: auth.Reader, file: Dossier) -> str:
+def zone_for(reader: auth.Reader, roles: set[str], file: Dossier) -> str:
     """The reader's own zone; else the city's for those who live in it (its team, mayor, committee, partners);
     else the programme's, as their messages are timed (notifications.readers)."""
-    roles = roles_here(sessions, reader.id, file.code)
     city_side = bool(roles) and all(reads_in_city(role) for role in roles)
     return zone_of(reader.timezone, next(iter(roles)) if city_side else "", file.timezone, file.programme_zone)
 
@@ -113,6 +112,13 @@ def trail(
     return rows
 
 
+def barred(judged: list[Option], roles: set[str]) -> list[Option]:
+    """The acts refused to a reader whose role may do them here, for another reason (not their role): what they
+    could do once that reason is gone. An act no role of theirs may ever do is not listed: a mayor reads no list of
+    the secretariat's acts."""
+    return [o for o in judged if not o.allowed and o.possible_here and CITY_JOURNEY.transition(o.trigger).roles & roles]
+
+
 def refusal(option: Option, lang: str) -> tuple[str, str]:
     """An act one may not do now, and why: the reason alone when it names the act already (no name said twice)."""
     name, reason = act_name(option.trigger, option.label, lang), say(option.reason, lang)
@@ -157,7 +163,8 @@ class CityPages:
         judged = can(self.sessions, code, reader.email)
         forms = act_forms(judged, file, lang, typed)
         folded = [f for f in forms if f[0].trigger in FOLDED]  # asked for at every stage: under "other acts"
-        zone = zone_for(self.sessions, reader, file)
+        roles = roles_here(self.sessions, reader.id, code)
+        zone = zone_for(reader, roles, file)
         entries = history(self.sessions, code)
         values = {
             "file": file,
@@ -165,7 +172,7 @@ class CityPages:
             "folded": folded,
             "unfold": any(typed and f[0].trigger == typed.trigger for f in folded),
             "lost": typed.fault if typed and not any(f[0].trigger == typed.trigger for f in forms) else "",
-            "refused": [refusal(o, lang) for o in judged if not o.allowed and o.possible_here],
+            "refused": [refusal(o, lang) for o in barred(judged, roles)],
             "timeline": [  # the stages the city went through: an act that keeps the stage adds no step
                 (day(e.at, lang, zone), e.to_state)
                 for n, e in enumerate(entries)

@@ -47,7 +47,7 @@ def test_a_coach_signs_in_by_email_and_sends_the_plan_to_committee(network: Netw
 def test_a_coach_of_another_city_is_refused_in_plain_words(network: Network, mailbox: Mailbox) -> None:
     browser = sign_in(network, mailbox, COACH_BEN)
     page = browser.get("/cities/BKO")
-    assert "pour une autre ville" in page.text, "the reason, in French, among what is not possible now"
+    assert said(page.text, "nothing_waits") and not said(page.text, "not_now"), "no list of acts it may not do here"
     refused = browser.post(
         "/cities/BKO/act",
         data={"csrf": csrf(page.text), "trigger": "send_to_committee", "version": str(city_version(network))},
