@@ -5,6 +5,7 @@ The same stories run in a real browser in test_browser.py; here every refusal is
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,9 +13,12 @@ from pathlib import Path
 import pytest
 
 from engine.access.tokens import APPROVE
+from engine.views.queries import status
 from mail_server import Mailbox
 from support import COACH_BEN, COACH_BKO, LEAD_BKO, Network
-from web_support import approval, client, csrf, planned_network, said, sign_in, stage_of
+from web.formats import day
+from web.words import UI
+from web_support import approval, as_reader, client, csrf, planned_network, said, sign_in, stage_of
 
 
 @pytest.fixture
@@ -120,3 +124,12 @@ def test_the_network_page_is_the_same_for_everyone_with_calendars_to_subscribe_t
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/calendar")
     assert Calendar.from_ical(answer.content).walk("VEVENT")
     assert anonymous.get("/calendar/forged.token.ics").status_code == 404
+
+
+def test_my_approvals_say_the_deadline_and_how_late(network: Network) -> None:
+    """A review many working days late says so, as the board does, not only since when it waits."""
+    [row] = [r for r in status(network.sessions, datetime.now(UTC)) if r.city == "BKO"]
+    assert row.deadline and row.late_by, "the sample plan review is late"
+    page = html.unescape(as_reader(network, COACH_BKO).get("/approvals").text)
+    assert UI["fr"]["days_late"].format(n=row.late_by) in page
+    assert UI["fr"]["label_value"].format(label=UI["fr"]["deadline"], value=day(row.deadline, "fr")) in page
