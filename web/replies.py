@@ -21,6 +21,7 @@ from engine.access.signin import AlreadyUsed, LinkGone, email_of, spend, used
 from engine.access.tokens import OPEN, REPLY, BadToken, Claims, Signer
 from engine.errors import Conflict, JalonError
 from engine.views.dossier import Dossier, dossier
+from engine.views.queries import names_of
 from flows.announce import announce
 from notifications.reasons import say
 from notifications.words import next_move, subject_name
@@ -72,14 +73,16 @@ class Replies:
             signed_in = self.current(request)
             if signed_in is not None and signed_in == data.get("person"):
                 return RedirectResponse(f"/cities/{data['city']}", status_code=303)
-            email = self.usable(claims, signed_in)
+            name, email = self.usable(claims, signed_in)
             file = dossier(self.sessions, str(data["city"]))
         except LINK_ERRORS as exc:
             return self.refused(request, exc, getattr(exc, "data", {}).get("person"))
-        return self.show(request, "open.html", 200, data["person"], city=file.name, email=email, token=token)
+        values = {"city": file.name, "who": name, "email": email, "token": token}
+        return self.show(request, "open.html", 200, data["person"], **values)
 
-    def usable(self, claims: Claims, signed_in: int | None) -> str:
-        """The address of the person an unused way-in link is for, who still holds it, with no one else signed in."""
+    def usable(self, claims: Claims, signed_in: int | None) -> tuple[str, str]:
+        """The name and address of the person an unused way-in link is for, who still holds it, with no one else
+        signed in: the page names them as people call them, the address beside it to tell 'is this me?'."""
         data = claims.data
         if used(self.sessions, claims.jti):
             raise _keep(AlreadyUsed("This link has been used already."), data)
@@ -89,7 +92,7 @@ class Replies:
             raise BadToken("This link was withdrawn: its person's access changed since it was sent.", "withdrawn", data)
         if signed_in is not None and signed_in != person.id:
             raise BadToken("This link is for someone else.", "someone_else", data | {"email": person.email})
-        return person.email
+        return names_of(self.sessions, {person.email}).get(person.email) or person.email, person.email
 
     def open_finish(self, request: Request, token: str) -> Response:
         """Spend the link, sign its person in, and land on the city's page."""

@@ -9,7 +9,7 @@ from typing import Final
 REPLY: Final[dict[str, dict[str, str]]] = {
     "en": {
         "open_title": "Open {city} in Jalon",
-        "open_intro": "This link signs {email} in to Jalon, once, and opens the page of {city}. Nothing happens until you press the button.",
+        "open_intro": "This link signs {name} in to Jalon, once, and opens the page of {city}. Nothing happens until you press the button.",
         "continue_to": "Continue to {city}",
         "invitation_title": "{city}: your answer to the selection",
         "invitation_intro": "{city} has been selected to join the programme. Confirming says that your city is interested and available: the secretariat then sends the grant agreement.",
@@ -45,7 +45,7 @@ REPLY: Final[dict[str, dict[str, str]]] = {
     },
     "fr": {
         "open_title": "Ouvrir {city} dans Jalon",
-        "open_intro": "Ce lien connecte {email} à Jalon, une seule fois, et ouvre la page de {city}. Rien ne se passe tant que vous n'appuyez pas sur le bouton.",
+        "open_intro": "Ce lien connecte {name} à Jalon, une seule fois, et ouvre la page de {city}. Rien ne se passe tant que vous n'appuyez pas sur le bouton.",
         "continue_to": "Continuer vers {city}",
         "invitation_title": "{city} : votre réponse à la sélection",
         "invitation_intro": "La ville de {city} a été sélectionnée pour rejoindre le programme. Confirmer, c'est dire que votre ville est intéressée et disponible : le secrétariat envoie ensuite la convention de subvention.",
@@ -81,7 +81,7 @@ REPLY: Final[dict[str, dict[str, str]]] = {
     },
     "pt": {
         "open_title": "Abrir {city} no Jalon",
-        "open_intro": "Esta ligação inicia a sessão de {email} no Jalon, uma única vez, e abre a página de {city}. Nada acontece antes de premir o botão.",
+        "open_intro": "Esta ligação inicia a sessão de {name} no Jalon, uma única vez, e abre a página de {city}. Nada acontece antes de premir o botão.",
         "continue_to": "Continuar para {city}",
         "invitation_title": "{city}: a vossa resposta à seleção",
         "invitation_intro": "A cidade de {city} foi selecionada para integrar o programa. Confirmar significa que a vossa cidade está interessada e disponível: o secretariado envia depois o acordo de subvenção.",
