@@ -184,6 +184,10 @@ class TextParts(Parts):
         return f"{label}{self.colon}\n{url}"
 
 
+PLAIN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+"""An address made into a mailto link: letters, digits and . _ % + - before the @, a dotted domain after it."""
+
+
 class HtmlParts(Parts):
     """Structure drawn as HTML; every value escaped here, so a name can never become markup."""
 
@@ -207,7 +211,19 @@ class HtmlParts(Parts):
         return Markup(f'<table style="border-collapse:collapse"><tr>{top}</tr>{body}</table>')  # noqa: S704 - escaped
 
     def people(self, contacts: Iterable[Mapping[str, str]]) -> Markup:
-        return self.facts(self._people(contacts))
+        """A list that wraps on a phone (a table of name and address runs off it): name, role, then the address,
+        a mailto link only when it is a plain address (nothing a mail app could read as more than one recipient)."""
+        shown = []
+        for c in contacts:
+            role, email = ROLES[self.language][c["role"]].capitalize(), c["email"]
+            address = (
+                f'<a href="mailto:{escape(email)}">{escape(email)}</a>' if PLAIN.fullmatch(email) else escape(email)
+            )
+            shown.append(
+                f'<li style="margin:0 0 6px"><strong>{escape(c["name"])}</strong>, {escape(role)}<br>{address}</li>'
+            )
+        style = "margin:8px 0;padding-left:20px;overflow-wrap:anywhere;word-break:break-word"
+        return Markup(f'<ul style="{style}">' + "".join(shown) + "</ul>")  # noqa: S704 - every value escaped above
 
     def link(self, url: str, label: str) -> Markup:
         """A button-like link; only http(s) addresses are ever made into links."""

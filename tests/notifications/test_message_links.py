@@ -406,3 +406,20 @@ def test_without_a_secret_messages_still_say_what_to_do_but_carry_no_link(
     assert mails and not any(links(m) for m in mails)
     claire = next(m for m in mails if to(m) == SECRETARIAT)
     assert "Prochaine étape : le secrétariat envoie la convention de subvention." in body(claire)
+
+
+def test_the_contacts_of_an_html_message_wrap_on_a_phone_and_each_address_is_a_mailto_link() -> None:
+    """A list, not a table wider than a phone; escaped, and only a plain address is ever made a link."""
+    from notifications.render import HtmlParts, TextParts
+
+    contacts = [
+        {"role": "coach", "name": "Amadou <b>Traoré</b>", "email": COACH_BKO},
+        {"role": "secretariat", "name": "Claire", "email": 'x"@y.org?cc=all@z.org'},
+    ]
+    shown = str(HtmlParts("fr", "UTC").people(contacts))
+    assert "<table" not in shown and shown.startswith("<ul") and shown.count("<li") == 2
+    assert f'<a href="mailto:{COACH_BKO}">{COACH_BKO}</a>' in shown, "the coach's address, a tap away"
+    assert "Amadou &lt;b&gt;Traoré&lt;/b&gt;" in shown and "<b>" not in shown, "every value escaped"
+    assert shown.count("mailto:") == 1 and "x&#34;@y.org?cc=all@z.org" in shown, "an address that is not plain: text"
+    text = TextParts("fr", "UTC").people(contacts)
+    assert f"Amadou <b>Traoré</b> <{COACH_BKO}>" in text, "the text part as it was: name and <address>"
