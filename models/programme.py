@@ -179,6 +179,7 @@ class Reports(Strict):
     """How often periodic reports fall due while a city experiments."""
 
     every_months: int = Field(default=3, gt=0, le=24)
+    review_business_days: int = Field(default=10, gt=0, le=250)  # the coach's time to approve or send back
     ladder: Key = "standard"
 
 

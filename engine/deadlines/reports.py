@@ -21,6 +21,11 @@ def subject(number: int) -> str:
     return f"periodic_report_{number}"
 
 
+def review_subject(report: Report) -> str:
+    """The deadline subject of a submitted report's review: its own, so the city's deadline stays closed."""
+    return f"{timers.REVIEW}{report.number if report.kind == PERIODIC else FINAL}"
+
+
 def open_periodic(s: Session, city: City, definition: Definition, after: date, at: datetime) -> Report:
     """The city's next periodic report, due a period after `after` (on a working day), with its ladder."""
     cal = timers.city_calendar(city)
@@ -40,10 +45,26 @@ def on_award(s: Session, city: City, definition: Definition, at: datetime) -> No
     open_periodic(s, city, definition, timers.city_calendar(city).local_date(at), at)
 
 
-def on_submit(s: Session, city: City, report: Report, at: datetime) -> None:
-    """A periodic report came in: its deadline is met, its remaining reminders are cancelled."""
+def on_submit(s: Session, city: City, report: Report, definition: Definition, at: datetime) -> None:
+    """A report came in: the city's deadline is met, and the coach's review of it falls due, with its ladder."""
     if report.kind == PERIODIC:
         timers.close_subject(s, city, timers.REPORT, subject(report.number), at, "met")
+    cal = timers.city_calendar(city)
+    due = cal.add(cal.local_date(at), definition.reports.review_business_days)
+    party = timers.waits_on(timers.REPORT, review_subject(report))
+    ladder = [timers.chased(rung, party) for rung in definition.ladder(definition.reports.ladder)]
+    timers.open_deadline(s, city, definition, timers.REPORT, review_subject(report), at, due, ladder)
+
+
+def on_decide(s: Session, city: City, report: Report, definition: Definition, at: datetime) -> None:
+    """The coach approved the report or sent it back: the review is met; a periodic report sent back is owed
+    again from today, with its ladder (the final one stays chased by its stage's deadline)."""
+    timers.close_subject(s, city, timers.REPORT, review_subject(report), at, "met")
+    if report.kind == PERIODIC and report.state == "changes_requested":
+        cal = timers.city_calendar(city)
+        ladder = definition.ladder(definition.reports.ladder)
+        due = cal.next_working(cal.local_date(at))
+        timers.open_deadline(s, city, definition, timers.REPORT, subject(report.number), at, due, ladder)
 
 
 def on_approve(s: Session, city: City, report: Report, definition: Definition, at: datetime) -> None:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.deadlines.timers import ALARM, REPORT, SILENT, STAGE
+from engine.deadlines.timers import ALARM, REPORT, SILENT, STAGE, waits_on
 from engine.journey.notify import email_row
 from engine.lookups import aware
 from models import AuditEvent, City, Deadline, OutboxMessage, ProgrammeVersion, Rung
@@ -19,7 +19,6 @@ from models.db import writing
 from models.programme import Definition, decoded
 from models.types import UTCDateTime
 from notifications.readers import AUDIENCE_ROLES, Reader, Readership, readers, zone_of
-from states import CITY_JOURNEY
 
 BATCH = 500
 EARLY = 5  # a stage's rungs up to this many working days late remind; later ones escalate
@@ -209,7 +208,7 @@ def _kind(deadline: Row[int, int, str, str, date, int, datetime], audience: str,
         return f"alarm.{deadline.subject}"
     if audience == "city":
         return "report_due" if deadline.kind == REPORT else "deadline.reminder"
-    party = CITY_JOURNEY.waits_on(deadline.subject) if deadline.kind == STAGE else None
+    party = waits_on(deadline.kind, deadline.subject)
     if audience == "committee" or (audience == party and business_days <= EARLY):
         return "deadline.reminder"
     return f"deadline.escalation.{audience}"

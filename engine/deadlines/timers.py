@@ -16,6 +16,8 @@ from states import CITY_JOURNEY, Tag
 STAGE = "stage"
 ALARM = "alarm"
 REPORT = "report"
+REVIEW = "report_review_"  # a report deadline's subject prefix when it waits on the coach's review, not the city
+REVIEWER = "coach"
 SELECTION_TO_START = "selection_to_start"
 SILENT = "silent"
 STARTED = "onboarding"  # the official start of activities: the selection-to-start alarm stops here
@@ -34,6 +36,15 @@ def subject_label(subject: str) -> str:
         return CITY_JOURNEY.state(subject).label
     except KeyError:
         return subject.replace("_", " ").capitalize()
+
+
+def waits_on(kind: str, subject: str) -> str | None:
+    """Whom a deadline waits on: a stage's tagged party, the coach for a report's review, else the city."""
+    if kind == STAGE:
+        return CITY_JOURNEY.waits_on(subject)
+    if kind == REPORT:
+        return REVIEWER if subject.startswith(REVIEW) else "city"
+    return None
 
 
 def city_calendar(city: City) -> BusinessCalendar:
@@ -87,14 +98,14 @@ def open_stage(s: Session, city: City, stage: str, definition: Definition, at: d
     timing = definition.stages.get(stage)
     if timing is None:
         return None
-    ladder = [chased(rung, CITY_JOURNEY.waits_on(stage)) for rung in definition.ladder(timing.ladder)]
+    ladder = [chased(rung, waits_on(STAGE, stage)) for rung in definition.ladder(timing.ladder)]
     cal = city_calendar(city)
     return open_deadline(s, city, definition, STAGE, stage, at, due_date(cal, cal.local_date(at), timing), ladder)
 
 
 def chased(rung: RungRule, party: str | None) -> RungRule:
-    """A stage's ladder chases whoever the stage waits on: the rungs meant for the city team go to that party
-    (the secretariat sending a contract, finance paying, the coach reviewing, the committee meeting); the
+    """A stage's (or a report review's) ladder chases whoever it waits on: the rungs meant for the city team go
+    to that party (the secretariat sending a contract, finance paying, the coach reviewing, the committee meeting); the
     mayor's rung, and the coach's when money or contracts wait, go to the secretariat, since the city is not
     the one late; the other escalations climb as written.
     """
@@ -239,13 +250,16 @@ def shift(deadline: Deadline, city: City, definition: Definition, at: datetime) 
 
 def running(city_id: int, state: str) -> Select[Deadline]:
     """The deadline an extension moves: the current stage's, else the report the city owes (late reports are
-    the most common delay); alarms are never extended."""
+    the most common delay); alarms and the coach's reviews are never extended."""
     return (
         select(Deadline)
         .where(
             Deadline.city_id == city_id,
             Deadline.state == "open",
-            or_(and_(Deadline.kind == STAGE, Deadline.subject == state), Deadline.kind == REPORT),
+            or_(
+                and_(Deadline.kind == STAGE, Deadline.subject == state),
+                and_(Deadline.kind == REPORT, ~Deadline.subject.startswith(REVIEW, autoescape=True)),
+            ),
         )
         .order_by(case((Deadline.kind == STAGE, 0), else_=1), Deadline.due_on, Deadline.id)
         .limit(1)

@@ -96,11 +96,12 @@ def apply(
             report = _open_report(s, city)
             report.state = REPORT_MACHINE.step(report.state, "submit")
             report.summary, report.submitted_by, report.submitted_at = data["summary"], actor.id, at
-            reports.on_submit(s, city, report, at)
+            reports.on_submit(s, city, report, definition, at)
         case "request_report_changes" | "approve_report":
             report = _open_report(s, city)
             report.state = REPORT_MACHINE.step(report.state, REPORT_STEP[trigger])
             report.decided_by, report.decided_at = actor.id, at
+            reports.on_decide(s, city, report, definition, at)
             if report.state == "approved":
                 _release_after(s, city, report, at)
                 reports.on_approve(s, city, report, definition, at)

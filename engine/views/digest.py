@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.deadlines.timers import ALARM
+from engine.deadlines.timers import ALARM, REVIEW, waits_on
 from engine.journey.notify import email_row, queue_new
 from engine.lookups import aware
 from engine.views.queries import DeadlineRow, deadlines
@@ -115,8 +115,11 @@ def _week_of(
 
 
 def _city(s: Session, city: City, deadline: DeadlineRow | None, news: list[list[Any]]) -> dict[str, Any]:
-    """One city's line: where it stands, what it is held to, how late, what it waits on and from whom."""
+    """One city's line: where it stands, what it is held to, how late, what it waits on and from whom (the
+    stage's party, or the coach while a report it sent waits on their review)."""
     party = None if city.state in ENDED or city.state in PAUSED else CITY_JOURNEY.waits_on(city.state)
+    if party and deadline and deadline.subject.startswith(REVIEW):
+        party = waits_on(deadline.kind, deadline.subject)  # a report under review waits on the coach, not the city
     live = deadline is not None and not deadline.frozen
     return {
         "name": city.name,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from engine.deadlines.calendar import calendar_for
+from engine.deadlines.timers import REVIEW
 from engine.journey.act import Option, options
 from engine.lookups import aware, find_city, find_person
 from models import AuditEvent, City, Deadline, OutboxMessage, Person, Plan, ProgrammeVersion, RoleAssignment, Rung
@@ -281,6 +282,7 @@ def where_is(sessions: sessionmaker[Session], code: str) -> tuple[str, date | No
             select(Deadline.due_on)
             .join(City, City.id == Deadline.city_id)
             .where(City.code == code, Deadline.kind == "report", Deadline.state == "open")
+            .where(~Deadline.subject.startswith(REVIEW, autoescape=True))  # a review is the coach's, not owed
             .order_by(Deadline.due_on)
             .limit(1)
         )
