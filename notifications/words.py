@@ -60,25 +60,32 @@ STAGES: Final[dict[str, dict[str, str]]] = {
     },
 }
 
-# What a deadline is about when it is not a stage: alarms and reports (a report's number is added).
+# What a deadline is about when it is not a stage: alarms, reports and the coach's review of one (a periodic
+# report's number is added).
 SUBJECTS: Final[dict[str, dict[str, str]]] = {
     "en": {
         "selection_to_start": "start of activities",
         "silent": "news from the city",
         "report": "periodic report no. {n}",
         "final": "final report",
+        "report_review": "review of periodic report no. {n}",
+        "report_review_final": "review of the final report",
     },
     "fr": {
         "selection_to_start": "démarrage des activités",
         "silent": "nouvelles de la ville",
         "report": "rapport périodique n° {n}",
         "final": "rapport final",
+        "report_review": "relecture du rapport périodique n° {n}",
+        "report_review_final": "relecture du rapport final",
     },
     "pt": {
         "selection_to_start": "início das atividades",
         "silent": "notícias da cidade",
         "report": "relatório periódico n.º {n}",
         "final": "relatório final",
+        "report_review": "revisão do relatório periódico n.º {n}",
+        "report_review_final": "revisão do relatório final",
     },
 }
 
@@ -117,11 +124,13 @@ ROLES: Final[dict[str, dict[str, str]]] = {
 
 
 def subject_name(subject: str, language: str) -> str:
-    """A deadline's subject as its reader says it: a stage, an alarm, or a numbered report."""
+    """A deadline's subject as its reader says it: a stage, an alarm, a numbered report, or a report's review."""
     if subject in STAGES[language]:
         return STAGES[language][subject]
     if subject.startswith("periodic_report_"):
         return SUBJECTS[language]["report"].format(n=subject.removeprefix("periodic_report_"))
+    if subject.startswith("report_review_") and subject not in SUBJECTS[language]:
+        return SUBJECTS[language]["report_review"].format(n=subject.removeprefix("report_review_"))
     return SUBJECTS[language].get(subject, subject.replace("_", " "))
 
 
@@ -263,3 +272,44 @@ def next_move(stage: str, party: str | None, language: str) -> str | None:
     if move is None or party is None:
         return None
     return f"{PARTIES[language][party]} {move}"
+
+
+# A tranche as people say it: its number, its share and when it falls due (the programme file's `when`).
+TRANCHES: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "tranche": "Tranche {n}",
+        "described": "Tranche {n} ({share}%), {when}",
+        "contract_signed": "once the contract is signed",
+        "award": "on award",
+        "first_report_approved": "once the first report is approved",
+        "final_report_approved": "once the final report is approved",
+    },
+    "fr": {
+        "tranche": "Tranche {n}",
+        "described": "Tranche {n} ({share} %), {when}",
+        "contract_signed": "à la signature de la convention",
+        "award": "à l'attribution",
+        "first_report_approved": "après approbation du premier rapport",
+        "final_report_approved": "après approbation du rapport final",
+    },
+    "pt": {
+        "tranche": "Tranche {n}",
+        "described": "Tranche {n} ({share} %), {when}",
+        "contract_signed": "na assinatura do acordo",
+        "award": "na atribuição",
+        "first_report_approved": "após aprovação do primeiro relatório",
+        "final_report_approved": "após aprovação do relatório final",
+    },
+}
+
+
+def tranche_name(number: int, share: int, condition: str, language: str) -> str:
+    """A tranche in words, "Tranche 1 (50 %), à l'attribution"; one whose condition has no words is "Tranche 1"."""
+    words = TRANCHES[language]
+    when = words.get(condition)
+    return words["described"].format(n=number, share=share, when=when) if when else words["tranche"].format(n=number)
+
+
+def tranche_names(number: int, share: int, condition: str) -> dict[str, str]:
+    """The tranche in each language: the outbox row keeps them, the template picks its reader's."""
+    return {language: tranche_name(number, share, condition, language) for language in LANGUAGES}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from notifications.catalogue import KINDS
+from notifications.words import tranche_names
 
 AT = "2026-03-02T10:30:00+00:00"
 NEXT = {"subject": "contracting", "due_on": "2026-03-30"}
@@ -25,11 +26,21 @@ GRANT = {
     "paid": "24000.00",
     "balance": "24000.00",
     "tranches": [
-        ["advance", 50, ["24000.00", "EUR"]],
-        ["first report approved", 30, ["14400.00", "EUR"]],
-        ["final report approved", 20, ["9600.00", "EUR"]],
+        {
+            "number": n,
+            "share": share,
+            "condition": when,
+            "name": tranche_names(n, share, when),
+            "amount": [amount, "EUR"],
+        }
+        for n, share, when, amount in (
+            (1, 50, "award", "24000.00"),
+            (2, 30, "first_report_approved", "14400.00"),
+            (3, 20, "final_report_approved", "9600.00"),
+        )
     ],
 }
+ADVANCE = {"number": 1, "share": 50, "condition": "award", "name": tranche_names(1, 50, "award")}
 RUNG = {
     "subject": "contracting",
     "due_on": "2026-03-30",
@@ -66,7 +77,7 @@ EVENTS: dict[str, dict[str, Any]] = {
     "committee_decision": {"actor": "Claire Martin", "decision": "approve_grant", "grant": GRANT, "reason": "Bravo."},
     "tranche_paid": {
         "actor": "Finance",
-        "tranche": {"label": "advance", "amount": "24000.00", "currency": "EUR"},
+        "tranche": {"label": "advance", "amount": "24000.00", "currency": "EUR"} | ADVANCE,
         "grant": GRANT,
     },
     "report_submitted": {

@@ -17,6 +17,7 @@ from models.money import Money
 from models.programme import Definition
 from notifications.catalogue import JOINED, KINDS, ON_TRIGGER
 from notifications.readers import holders, readers
+from notifications.words import tranche_names
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
 TIMED = ("stage", "report")  # deadlines a city team is told about; alarms are the secretariat's
@@ -47,7 +48,8 @@ def _grant(s: Session, city_id: int, purpose: str) -> dict[str, Any] | None:
         "balance": _money(grant.amount_minor - grant.paid_minor, grant.currency),
         "currency": grant.currency,
         "tranches": [
-            [t.name, t.share, [_money(t.amount_minor, grant.currency), grant.currency]]
+            _tranche(t.number, t.share, t.condition)
+            | {"amount": [_money(t.amount_minor, grant.currency), grant.currency]}
             for t in experiment_tranches(s, city_id)
         ]
         if purpose == "experiment"
@@ -80,9 +82,22 @@ def _report(s: Session, city_id: int) -> dict[str, Any] | None:
     return {"subject": subject, "summary": report.summary or ""}
 
 
+def _tranche(number: int, share: int, condition: str) -> dict[str, Any]:
+    """A tranche as the messages name it: its number, share and condition, and those in words in each language."""
+    return {"number": number, "share": share, "condition": condition, "name": tranche_names(number, share, condition)}
+
+
 def _last_paid(s: Session, city_id: int) -> dict[str, Any] | None:
     row = s.execute(
-        select(Tranche.name, Tranche.amount_minor, Grant.currency, Grant.purpose)
+        select(
+            Tranche.name,
+            Tranche.number,
+            Tranche.share,
+            Tranche.condition,
+            Tranche.amount_minor,
+            Grant.currency,
+            Grant.purpose,
+        )
         .join(Grant, Grant.id == Tranche.grant_id)
         .where(Grant.city_id == city_id, Tranche.paid_at.is_not(None))
         .order_by(Tranche.paid_at.desc(), Tranche.id.desc())
@@ -90,7 +105,9 @@ def _last_paid(s: Session, city_id: int) -> dict[str, Any] | None:
     ).first()
     if row is None:
         return None
-    return {"label": row.name, "amount": _money(row.amount_minor, row.currency), "currency": row.currency}
+    return {"label": row.name, "amount": _money(row.amount_minor, row.currency), "currency": row.currency} | _tranche(
+        row.number, row.share, row.condition
+    )
 
 
 def _details(s: Session, city: City, trigger: str, data: Mapping[str, Any], definition: Definition) -> dict[str, Any]:

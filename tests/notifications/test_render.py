@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
 import pytest
 from jinja2 import UndefinedError
 
-from message_samples import context
+from message_samples import GRANT, context
 from notifications.catalogue import KINDS, ON_TRIGGER, TEMPLATES
 from notifications.render import TEMPLATES as FOLDER
 from notifications.render import language_for, render
@@ -20,9 +21,6 @@ ENGLISH = re.compile(
 )
 # Values from the sample data (tranche names, an objective without a translation, a server's words), not template text
 SAMPLE_ENGLISH = (
-    "advance",
-    "first report approved",
-    "final report approved",
     "Secretariat visit done",
     "welcome",
     "550 No such user",
@@ -130,3 +128,37 @@ def test_money_is_written_as_each_reader_writes_it_and_a_lettered_symbol_keeps_i
     assert plain(money("10000", "EUR", "pt")) == "10 000,00 €", "European Portuguese, not Brazil's € 10.000,00"
     assert plain(money(22957495, "XOF", "fr")) == "22 957 495 F CFA"
     assert "F CFA 10,000" in plain(render("contract_signed", "en", context("contract_signed")).text)
+
+
+TRANCHE_CODES = re.compile(r"\b(advance|interim|final|award|first_report_approved|final_report_approved)\b")
+IN_WORDS = {
+    "fr": ("Tranche 1 (50 %), à l'attribution", "Tranche 2 (30 %), après approbation du premier rapport"),
+    "pt": ("Tranche 1 (50 %), na atribuição", "Tranche 3 (20 %), após aprovação do relatório final"),
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "pt"])
+def test_tranches_are_said_in_words_not_codes(language: str) -> None:
+    """The committee's decision lists each tranche by number, share and condition; the payment names its tranche."""
+    decision = render("committee_decision", language, context("committee_decision"))
+    paid = render("tranche_paid", language, context("tranche_paid"))
+    for message in (decision, paid):
+        for part in (message.subject, message.text, message.html):
+            assert not TRANCHE_CODES.search(part.replace("rapport final", "").replace("relatório final", ""))
+    first, other = IN_WORDS[language]
+    assert first in decision.text and other in decision.text
+    assert first in paid.text and first in html.unescape(paid.html)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_outbox_row_written_before_tranches_had_words_still_renders(language: str) -> None:
+    """Rows queued before: the decision's tranches were [name, share, amount], the payment only had a label."""
+    old_grant = GRANT | {"tranches": [["advance", 50, ["24000.00", "EUR"]], ["final", 50, ["24000.00", "EUR"]]]}
+    decision = context("committee_decision")
+    decision["event"]["grant"] = old_grant
+    text = render("committee_decision", language, decision).text
+    assert "Tranche 1" in text and "Tranche 2" in text and "advance" not in text
+    paid = context("tranche_paid")
+    paid["event"]["tranche"] = {"label": "advance", "amount": "24000.00", "currency": "EUR"}
+    paid["event"]["grant"] = old_grant
+    assert "advance" not in render("tranche_paid", language, paid).text
