@@ -67,7 +67,7 @@ def ledgers(file: Dossier, lang: str) -> list[tuple[str, str, list[tuple[str, st
         tranches = [
             (
                 words["tranche"].format(n=number),
-                f"{share} %, {words.get(f'tranche_{condition}', '')}".rstrip(", "),
+                f"{share}\u00a0%, {words.get(f'tranche_{condition}', '')}".rstrip(", "),
                 money(amount, lang),
                 words.get(f"tranche_{state}", ""),
             )

@@ -233,11 +233,12 @@ def test_the_selection_is_confirmed_from_the_message(world: World) -> None:
         page = browser.get(answer)
         assert page.status_code == 200 and 'lang="fr"' in page.text
     text = shown(page.text)
-    assert "Bamako : votre réponse à la sélection" in text and "Répondez au plus tard le" in text
+    assert REPLY["fr"]["invitation_title"].format(city="Bamako") in text and "Répondez au plus tard le" in text
     assert "Confirmer l'intérêt et la disponibilité" in text and "Décliner l'invitation" in text
     assert stage(world.network, "BKO")[0] == "selected", "showing the page did nothing"
     done = browser.post(answer, data={"csrf": csrf(page.text)})
-    assert done.status_code == 200 and "C'est fait : Confirmer l'intérêt et la disponibilité." in shown(done.text)
+    assert done.status_code == 200
+    assert REPLY["fr"]["done"].format(what="Confirmer l'intérêt et la disponibilité") in shown(done.text)
     assert stage(world.network, "BKO")[0] == "confirmed"
     last = history(world.network.sessions, "BKO")[-1]
     assert (last.trigger, last.by) == ("confirm", LEAD_BKO)
@@ -300,10 +301,12 @@ def test_a_reminder_is_acknowledged_from_the_message_and_says_nothing(world: Wor
     path = links(by_reader[(LEAD_BKO, "deadline.reminder")])["reply"]
     page = browser.get(path)
     text = shown(page.text)
-    assert "Bamako : le rappel concernant « Sélectionnée »" in text and "J'ai bien vu ce rappel" in text
+    assert REPLY["fr"]["ack_title"].format(city="Bamako", subject="Sélectionnée") in text
+    assert "J'ai bien vu ce rappel" in text
     before = outbox_size(network)
     done = browser.post(path, data={"csrf": csrf(page.text)})
-    assert done.status_code == 200 and "C'est fait : Accuser réception du rappel." in shown(done.text)
+    assert done.status_code == 200
+    assert REPLY["fr"]["done"].format(what="Accuser réception du rappel") in shown(done.text)
     assert stage(network, "BKO")[0] == "selected", "the stage is where it was"
     last = history(network.sessions, "BKO")[-1]
     assert (last.trigger, last.by) == ("acknowledge", LEAD_BKO)

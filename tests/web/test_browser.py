@@ -27,6 +27,7 @@ from models import Person
 from models.db import make_engine, make_sessions, upgrade
 from support import COACH_BEN, COACH_BKO, SECRETARIAT, Network, load_examples
 from web.app import create_app
+from web.words import UI
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -246,7 +247,7 @@ def test_a_coach_asks_for_changes_from_the_link_in_the_mail(world: dict[str, Any
     page.fill("textarea[name=changes]", "Précisez ce que vous mesurerez.\nRéduisez le budget.")
     page.click("form[action$='/changes'] button[type=submit]")
     page.wait_for_selector("p.notice")
-    assert "Fait : Demander des modifications du plan." in page.inner_text("main")
+    assert UI["fr"]["done"].format(what="Demander des modifications du plan") in page.inner_text("main")
     [nim] = [r for r in status(network.sessions, datetime.now(UTC)) if r.city == "NIM"]
     assert nim.state == "experiment_planning"
     page.goto(link)
@@ -297,7 +298,7 @@ def test_a_city_lead_types_a_plan_on_a_phone_and_a_refused_form_comes_back_fille
     page.click(f"{form} button[type=submit]")
     page.wait_for_selector("p.notice")
     text = page.inner_text("main")
-    assert "Fait : Soumettre le plan d'expérimentation." in text
+    assert UI["fr"]["done"].format(what="Soumettre le plan d'expérimentation") in text
     assert "10\u202f000,50\xa0€" in text and "réduire l'attente à l'état civil\n– former 12 agents" in text
 
 
@@ -310,7 +311,7 @@ def test_objectives_are_ticked_as_checkboxes_on_a_phone(world: dict[str, Any]) -
     page.click("form#tick_objective button[type=submit]")
     page.wait_for_selector("p.notice")
     notice = page.inner_text("p.notice")
-    assert "Coché : Participation à l'événement inaugural, Attentes définies." in notice
+    assert UI["fr"]["ticked"].format(what="Participation à l'événement inaugural, Attentes définies") in notice
     checklist = page.inner_text("main")
     assert "✔ Participation à l'événement inaugural" in checklist and "✔ Attentes définies" in checklist
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -337,6 +338,6 @@ def test_the_coach_reads_the_typed_plan_and_asks_for_changes_from_the_link(world
     page.fill("textarea[name=changes]", "Précisez le calendrier.\nCombien d'agents par mois ?")
     page.click("form[action$='/changes'] button[type=submit]")
     page.wait_for_selector("p.notice")
-    assert "Fait : Demander des modifications du plan." in page.inner_text("main")
+    assert UI["fr"]["done"].format(what="Demander des modifications du plan") in page.inner_text("main")
     desk.goto(world["url"] + "/cities/SMP")
     assert "Précisez le calendrier.\nCombien d'agents par mois ?" in desk.inner_text("main"), "kept in the history"

@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from models.db import make_engine, make_sessions, upgrade
 from support import COACH_BEN, LEAD_BKO, SECRETARIAT, Network, load_examples
+from web.words import UI
 from web_support import as_reader, csrf
 
 LEAD_NIM = "aissa.moussa@niamey.example.org"
@@ -100,7 +102,8 @@ def test_objectives_are_ticked_by_their_labels_several_at_once(network: Network)
     answer = browser.post("/cities/NIM/act", data={**data, "f_item": ["kickoff_attended", "secretariat_visit"]})
     assert answer.status_code == 200, "one act each, in order, then the city page"
     text = html.unescape(answer.text)
-    assert "Coché : Participation à l'événement inaugural, Visite du Secrétariat effectuée." in text
+    ticked = "Participation à l'événement inaugural, Visite du Secrétariat effectuée"
+    assert UI["fr"]["ticked"].format(what=ticked) in text
     assert "✔ Participation à l'événement inaugural" in text and "✔ Visite du Secrétariat effectuée" in text
     page = browser.get("/cities/NIM").text
     version = re.search(r'name="version" value="(\d+)"', page)
@@ -109,7 +112,8 @@ def test_objectives_are_ticked_by_their_labels_several_at_once(network: Network)
     again = browser.post("/cities/NIM/act", data={**data, "f_item": ["participation_public", "kickoff_attended"]})
     assert again.status_code == 409, "as many as can be ticked, then why not the rest"
     text = html.unescape(again.text)
-    assert "Coché : Participation rendue publique." in text and 'class="refusal" role="alert"' in text
+    assert UI["fr"]["ticked"].format(what="Participation rendue publique") in text
+    assert 'class="refusal" role="alert"' in text
 
 
 def test_ticking_nothing_is_said_beside_the_objectives(network: Network) -> None:
@@ -144,4 +148,5 @@ def test_a_coach_is_assigned_by_name_from_the_networks_coaches(network: Network)
     assert version
     data = {"csrf": csrf(page), "trigger": "assign_coach", "version": version.group(1), "f_coach": COACH_BEN}
     answer = browser.post("/cities/NIM/act", data=data)
-    assert answer.status_code == 200 and "Fait : Désigner le coach d&#39;expérimentation." in answer.text
+    assert answer.status_code == 200
+    assert escape(UI["fr"]["done"].format(what="Désigner le coach d'expérimentation")) in answer.text

@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from engine.views.queries import history, status
 from mail_server import Mailbox
 from support import COACH_BEN, COACH_BKO, LEAD_BKO, MEMBER_BKO, SECRETARIAT, Network, load_examples
+from web.words import UI
 from web_support import approval, client, csrf, sign_in, signed_in
 
 COACH_MTL = "joana.macuacua@coach.example.org"
@@ -63,7 +65,7 @@ def version(network: Network, city: str) -> int:
 
 def assert_plan_fr(page: str) -> None:
     page = shown(page)
-    assert "Plan d'expérimentation : Données ouvertes à Bamako" in page
+    assert UI["fr"]["plan_heading"].format(title="Données ouvertes à Bamako") in page
     assert "Objectifs et hypothèses" in page
     assert "Objectif : publier les marchés.\nHypothèse : les élus s'en servent." in page, "line breaks kept"
     assert "40\u202f000,00\xa0€" in page, "the budget as French money"
@@ -117,7 +119,8 @@ def test_a_coach_asks_for_changes_from_the_link(network: Network) -> None:
     assert blank.status_code == 400 and "Indiquez ce qui doit changer" in shown(blank.text)
     asked = "Précisez ce que vous mesurerez.\nRéduisez le budget à 30 000 €."
     done = browser.post(path + "/changes", data={"csrf": csrf(page.text), "changes": asked})
-    assert done.status_code == 200 and "Fait : Demander des modifications du plan." in done.text
+    assert done.status_code == 200
+    assert escape(UI["fr"]["done"].format(what="Demander des modifications du plan")) in done.text
     [bko] = [r for r in status(network.sessions, datetime.now(UTC)) if r.city == "BKO"]
     assert bko.state == "experiment_planning", "back to planning"
     last = history(network.sessions, "BKO")[-1]
