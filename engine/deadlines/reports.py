@@ -57,13 +57,13 @@ def on_submit(s: Session, city: City, report: Report, definition: Definition, at
 
 
 def on_decide(s: Session, city: City, report: Report, definition: Definition, at: datetime) -> None:
-    """The coach approved the report or sent it back: the review is met; a periodic report sent back is owed
-    again from today, with its ladder (the final one stays chased by its stage's deadline)."""
+    """The coach approved the report or sent it back: the review is met; a periodic report sent back is owed again,
+    in the span its review had (the final one stays chased by its stage's deadline)."""
     timers.close_subject(s, city, timers.REPORT, review_subject(report), at, "met")
     if report.kind == PERIODIC and report.state == "changes_requested":
         cal = timers.city_calendar(city)
         ladder = definition.ladder(definition.reports.ladder)
-        due = cal.next_working(cal.local_date(at))
+        due = cal.add(cal.local_date(at), definition.reports.review_business_days)
         timers.open_deadline(s, city, definition, timers.REPORT, subject(report.number), at, due, ladder)
 
 
