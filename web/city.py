@@ -4,7 +4,7 @@ back as typed, with the reason beside the field at fault, all in the reader's la
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Option, act
 from engine.access.tokens import Signer
 from engine.errors import InvalidData, JalonError
+from engine.lookups import find_city
 from engine.views.dossier import Dossier, dossier
 from engine.views.queries import HistoryEntry, can, history, names_of, roles_here
 from flows.announce import announce
-from notifications.readers import reads_in_city, zone_of
+from notifications.readers import AUDIENCE_ROLES, readers, reads_in_city, zone_of
 from notifications.reasons import say
 from notifications.words import ROLES, act_name, subject_name
 from states import CITY_JOURNEY, Tag
@@ -44,14 +45,29 @@ def zone_for(reader: auth.Reader, roles: set[str], file: Dossier) -> str:
     return zone_of(reader.timezone, next(iter(roles)) if city_side else "", file.timezone, file.programme_zone)
 
 
-def ladder(file: Dossier, lang: str, zone: str) -> list[tuple[str, str, str, str]]:
-    """The current deadline's reminders as words: when, to whom, at what local time, whether sent."""
+def unheld(sessions: sessionmaker[Session], code: str, audiences: set[str]) -> set[str]:
+    """The ladder's audiences no one holds for this city, nor network-wide: the sweep tells the secretariat instead.
+
+    Who reads an audience is notifications.readers' one rule (its roles, this city's holders and the network's).
+    """
+    if not audiences:
+        return set()
+    with sessions() as s:
+        city = find_city(s, code).id
+        people = readers(s, [city], {role for a in audiences for role in AUDIENCE_ROLES.get(a, (a,))})
+    return {a for a in audiences if not any(people.of(city, role) for role in AUDIENCE_ROLES.get(a, (a,)))}
+
+
+def ladder(file: Dossier, lang: str, zone: str, nobody: Collection[str] = ()) -> list[tuple[str, str, str, str]]:
+    """The current deadline's reminders as words: when, to whom (the secretariat standing in for an audience no one
+    holds), at what local time, whether sent."""
     words, rows = UI[lang], []
     for days, audience, fire_at, state in file.deadline.rungs if file.deadline else ():
         when = (
             words["on_the_day"] if days == 0 else words["days_before" if days < 0 else "days_after"].format(n=abs(days))
         )
         whom = words.get(f"audience_{audience}") or ROLES[lang].get(audience, audience)
+        whom = words["stand_in"].format(whom=whom) if audience in nobody else whom
         rows.append((when, whom, moment(fire_at, lang, zone), words.get(f"rung_{state}", "")))
     return rows
 
@@ -166,6 +182,7 @@ class CityPages:
         roles = roles_here(self.sessions, reader.id, code)
         zone = zone_for(reader, roles, file)
         entries = history(self.sessions, code)
+        rungs = {audience for _, audience, _, _ in file.deadline.rungs} if file.deadline else set()
         values = {
             "file": file,
             "forms": [f for f in forms if f[0].trigger not in FOLDED],
@@ -179,7 +196,7 @@ class CityPages:
                 if n == 0 or e.to_state != entries[n - 1].to_state
             ],
             "trail": trail(entries, file, lang, zone, names_of(self.sessions, {e.by for e in entries})),
-            "ladder": ladder(file, lang, zone),
+            "ladder": ladder(file, lang, zone, unheld(self.sessions, code, rungs)),
             "due": day(file.deadline.due_on, lang) if file.deadline else "",
             "ledgers": ledgers(file, lang),
             "reports": reports(file, lang, zone),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from notifications.words import act_name
+from notifications.words import ROLES, act_name
 from states import CITY_JOURNEY
-from support import COACH_BEN, JOURNEY, LEAD_BKO, MAYOR_BKO, PARTNER_BKO, Network
+from support import COACH_BEN, JOURNEY, LEAD_BKO, MAYOR_BKO, PARTNER_BKO, SECRETARIAT, Network
 from web.words import UI
 from web_support import as_reader, planned_network
 
@@ -55,3 +55,12 @@ def test_a_city_lead_reads_why_a_report_cannot_be_submitted_yet(network: Network
 def test_the_history_names_who_did_each_act_on_a_phone_too(network: Network) -> None:
     page = as_reader(network, LEAD_BKO).get("/cities/BKO").text
     assert re.search(r'<span class="narrow muted address"><br>Amadou[^<]*</span>', page), "the coach, by name"
+
+
+def test_the_reminders_name_the_secretariat_where_no_one_holds_the_role(network: Network) -> None:
+    """Saint-Louis has no coach: the coach's rung goes to the secretariat, and its ladder says so."""
+    fr, coach = UI["fr"], ROLES["fr"]["coach"]
+    lonely = html.unescape(as_reader(network, SECRETARIAT).get("/cities/STL").text)
+    assert fr["stand_in"].format(whom=coach) in lonely
+    coached = html.unescape(as_reader(network, SECRETARIAT).get("/cities/NIM").text)
+    assert f"<td>{coach}</td>" in coached and fr["stand_in"].format(whom=coach) not in coached
