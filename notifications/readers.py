@@ -60,6 +60,11 @@ class Readership:
         """The readers of a role for one city: its own holders, then the network's."""
         return self.by_city.get((city_id, role), []) + self.network.get(role, [])
 
+    def audience(self, city_id: int, audience: str) -> list[Reader]:
+        """The readers of a ladder's audience for one city, each once, by email (none: the secretariat stands in)."""
+        found = {r.person_id: r for role in AUDIENCE_ROLES.get(audience, (audience,)) for r in self.of(city_id, role)}
+        return sorted(found.values(), key=lambda r: r.email)
+
     def everyone(self) -> set[int]:
         """Every person found, once."""
         return {r.person_id for group in (*self.by_city.values(), *self.network.values()) for r in group}

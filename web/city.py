@@ -21,7 +21,7 @@ from engine.views.queries import HistoryEntry, can, history, names_of, roles_her
 from flows.announce import announce
 from notifications.readers import AUDIENCE_ROLES, readers, reads_in_city, zone_of
 from notifications.reasons import say
-from notifications.words import ROLES, act_name, subject_name
+from notifications.words import ROLES, TRANCHES, act_name, subject_name
 from states import CITY_JOURNEY, Tag
 from web import auth
 from web.answers import language
@@ -55,7 +55,7 @@ def unheld(sessions: sessionmaker[Session], code: str, audiences: set[str]) -> s
     with sessions() as s:
         city = find_city(s, code).id
         people = readers(s, [city], {role for a in audiences for role in AUDIENCE_ROLES.get(a, (a,))})
-    return {a for a in audiences if not any(people.of(city, role) for role in AUDIENCE_ROLES.get(a, (a,)))}
+    return {a for a in audiences if not people.audience(city, a)}
 
 
 def ladder(file: Dossier, lang: str, zone: str, nobody: Collection[str] = ()) -> list[tuple[str, str, str, str]]:
@@ -82,8 +82,8 @@ def ledgers(file: Dossier, lang: str) -> list[tuple[str, str, list[tuple[str, st
         )
         tranches = [
             (
-                words["tranche"].format(n=number),
-                f"{share}\u00a0%, {words.get(f'tranche_{condition}', '')}".rstrip(", "),
+                TRANCHES[lang]["tranche"].format(n=number),
+                f"{share}\u00a0%, {TRANCHES[lang].get(condition, '')}".rstrip(", "),
                 money(amount, lang),
                 words.get(f"tranche_{state}", ""),
             )

@@ -152,10 +152,10 @@ def _fire_batch(s: Session, report: SweepReport, batch: int) -> int:
             gone_off.append(d.id)
         fired.append(rung.id)
         audience, kind = rung.audience, _kind(d, rung.audience, rung.business_days)
-        told = _audience(people, d.city_id, audience)
+        told = people.audience(d.city_id, audience)
         if not told:  # nobody holds the role: the secretariat is told, as an escalation, not as the team's reminder
             audience, kind = "secretariat", _kind(d, "secretariat", rung.business_days)
-            told = _audience(people, d.city_id, audience)
+            told = people.audience(d.city_id, audience)
         city = cities[d.city_id]
         definition = decoded(city.digest, city.definition)
         since = heard.get(d.city_id) if d.subject == SILENT else None
@@ -232,7 +232,7 @@ def _reached_secretariat(s: Session, people: Readership, city_of: dict[int, int]
     return {
         deadline
         for deadline, audience in rows
-        if audience == "secretariat" or not _audience(people, city_of[deadline], audience)
+        if audience == "secretariat" or not people.audience(city_of[deadline], audience)
     }
 
 
@@ -286,12 +286,6 @@ def _message(
         "since": deadline.opened_at.date().isoformat(),
     }
     return email_row(f"rung:{rung.id}:{person_id}", kind, city_id, person_id, payload, at)
-
-
-def _audience(people: Readership, city_id: int, audience: str) -> list[Reader]:
-    """The readers of a ladder's audience for one city, each once, by email."""
-    found = {r.person_id: r for role in AUDIENCE_ROLES[audience] for r in people.of(city_id, role)}
-    return sorted(found.values(), key=lambda r: r.email)
 
 
 def _their_hour(
