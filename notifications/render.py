@@ -51,6 +51,10 @@ def _on(value: date | str) -> date:
 
 @pass_context
 def _date(ctx: Context, value: date | str, form: str = "long") -> str:
+    """A day; a moment's day as the reader's calendar has it (its hour would say nothing the reader needs)."""
+    if isinstance(value, datetime) or (isinstance(value, str) and "T" in value):
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        return format_date(moment.astimezone(ZoneInfo(ctx["tz"])).date(), form, locale=ctx["lang"])
     return format_date(_on(value), form, locale=ctx["lang"])
 
 

@@ -162,3 +162,11 @@ def test_an_outbox_row_written_before_tranches_had_words_still_renders(language:
     paid["event"]["tranche"] = {"label": "advance", "amount": "24000.00", "currency": "EUR"}
     paid["event"]["grant"] = old_grant
     assert "advance" not in render("tranche_paid", language, paid).text
+
+
+def test_the_selection_notice_gives_the_day_of_selection_on_the_readers_calendar_not_an_hour() -> None:
+    """An hour of selection says nothing to a city; the day is the one its calendar had at that moment."""
+    values = context("selection_notice") | {"at": "2026-03-01T23:30:00+00:00", "tz": "Asia/Dubai"}
+    text = render("selection_notice", "fr", values).text.replace("\xa0", " ")
+    assert re.search(r"Date de sélection : +2 mars 2026\n", text), text
+    assert "(UTC" not in text.split("Date de sélection")[1].splitlines()[0]
