@@ -76,8 +76,8 @@ def demo(
             # The embedded server (a subprocess in Prefect 3.9) is stopped when the demo ends, sometimes while
             # it flushes its own run records: it would print tracebacks that say nothing about the demo.
             "PREFECT_SERVER_LOGGING_LEVEL": os.environ.get("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL"),
-            # The server writes 18 months of run records into SQLite behind the demo; with Prefect's 10 s wait for
-            # the file's lock, the last flow run was refused (503) two runs out of two here; 60 s lets it finish.
+            # The server writes 18 months of run records into SQLite behind the demo; a longer wait for the file's
+            # lock was tried against the closing run's 503 and is NOT enough (3 of 4 clean-clone runs still fail).
             "PREFECT_SERVER_DATABASE_TIMEOUT": os.environ.get("PREFECT_SERVER_DATABASE_TIMEOUT", "60"),
         }
     )
